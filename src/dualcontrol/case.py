@@ -1,0 +1,489 @@
+"""The case: one export transaction, as the JSON contract (v1) describes it.
+
+`parse_case` turns JSON text or a mapping into a frozen `Case`, or raises `CaseError` listing
+every problem with its JSON path. Values are checked against the closed vocabularies of
+`dualcontrol.vocab`; strings are NFC-normalised; money stays a `Decimal` here and becomes integer
+minor units only when facts are built. `case_schema` derives a JSON Schema from the model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import unicodedata
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, NewType, get_args, get_origin
+
+import attrs
+import cattrs
+from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+
+from .errors import CaseError, Problem
+from .vocab import (
+    COUNTRIES,
+    CURRENCIES,
+    ECCN_PATTERN,
+    EU_CONTROL_PATTERN,
+    PARTY_KINDS,
+    PARTY_ROLES,
+    PURPOSES,
+    RED_FLAGS,
+)
+
+__all__ = [
+    "MAX_STRING_BYTES",
+    "Case",
+    "EndUse",
+    "Exporter",
+    "Item",
+    "Party",
+    "case_schema",
+    "case_to_dict",
+    "parse_case",
+]
+
+MAX_STRING_BYTES = 65_535
+"""Longest string the engine compares correctly, in bytes of its JSON encoding."""
+
+MAX_QUANTITY = Decimal("1e12")
+MAX_UNIT_VALUE = Decimal("1e12")
+
+Country = NewType("Country", str)
+Eccn = NewType("Eccn", str)
+EuControl = NewType("EuControl", str)
+Currency = NewType("Currency", str)
+Role = NewType("Role", str)
+PartyKind = NewType("PartyKind", str)
+Purpose = NewType("Purpose", str)
+RedFlagCode = NewType("RedFlagCode", str)
+Text = NewType("Text", str)
+"""A non-empty string."""
+
+
+def _describe(text: str) -> dict[str, str]:
+    return {"description": text}
+
+
+@attrs.frozen
+class Exporter:
+    """Who exports: its name and the country it exports from."""
+
+    name: Text = attrs.field(metadata=_describe("exporter's legal name"))
+    country: Country = attrs.field(metadata=_describe("country the export leaves from"))
+
+
+@attrs.frozen
+class Item:
+    """One order line: what is exported, how much, at what value."""
+
+    id: Text = attrs.field(metadata=_describe("line id, unique within the case"))
+    quantity: Decimal = attrs.field(metadata=_describe("number of units, greater than 0"))
+    unit_value: Decimal = attrs.field(metadata=_describe("value of one unit, in `currency`"))
+    currency: Currency = attrs.field(metadata=_describe("ISO 4217 currency code"))
+    description: str = attrs.field(default="", metadata=_describe("free-text description"))
+    eccn: Eccn | None = attrs.field(
+        default=None,
+        metadata=_describe("Commerce Control List number, to a sub-paragraph if known, or EAR99"),
+    )
+    eu_control: EuControl | None = attrs.field(
+        default=None, metadata=_describe("Annex I entry of Regulation (EU) 2021/821")
+    )
+    medical_device: bool = attrs.field(
+        default=False, metadata=_describe("the item is a medical device")
+    )
+
+
+@attrs.frozen
+class Party:
+    """A party to the transaction: end user, consignee, intermediate consignee or purchaser."""
+
+    role: Role = attrs.field(metadata=_describe("role in the transaction"))
+    name: Text = attrs.field(metadata=_describe("legal name"))
+    country: Country = attrs.field(metadata=_describe("country of the party's address"))
+    address: str | None = attrs.field(default=None, metadata=_describe("street address"))
+    kind: PartyKind = attrs.field(
+        default=PartyKind("unknown"), metadata=_describe("what kind of organisation it is")
+    )
+
+
+@attrs.frozen
+class EndUse:
+    """What the items are for, as declared by the customer."""
+
+    purposes: tuple[Purpose, ...] = attrs.field(
+        default=(), metadata=_describe("declared purposes; empty means not declared")
+    )
+    statement_provided: bool = attrs.field(
+        default=False, metadata=_describe("a signed end-use statement was provided")
+    )
+    text: str | None = attrs.field(default=None, metadata=_describe("the statement's text"))
+
+
+@attrs.frozen
+class Case:
+    """One export transaction: the unit of decision."""
+
+    id: Text = attrs.field(metadata=_describe("transaction reference, e.g. a sales order"))
+    date: dt.date = attrs.field(metadata=_describe("date of the transaction (ISO 8601)"))
+    exporter: Exporter = attrs.field(metadata=_describe("who exports"))
+    destination: Country = attrs.field(metadata=_describe("country of ultimate destination"))
+    items: tuple[Item, ...] = attrs.field(metadata=_describe("order lines, at least one"))
+    transit: tuple[Country, ...] = attrs.field(
+        default=(), metadata=_describe("countries the shipment passes through")
+    )
+    parties: tuple[Party, ...] = attrs.field(default=(), metadata=_describe("parties"))
+    end_use: EndUse = attrs.field(factory=EndUse, metadata=_describe("declared end use"))
+    red_flags: tuple[RedFlagCode, ...] = attrs.field(
+        default=(), metadata=_describe("Know Your Customer red flags observed")
+    )
+
+
+_SCHEMA_FRAGMENTS: Mapping[Any, Mapping[str, Any]] = {
+    Country: {"type": "string", "enum": sorted(COUNTRIES)},
+    Eccn: {"type": "string", "pattern": f"^(?:{ECCN_PATTERN.pattern})$"},
+    EuControl: {"type": "string", "pattern": f"^(?:{EU_CONTROL_PATTERN.pattern})$"},
+    Currency: {"type": "string", "enum": sorted(CURRENCIES)},
+    Role: {"type": "string", "enum": list(PARTY_ROLES)},
+    PartyKind: {"type": "string", "enum": list(PARTY_KINDS)},
+    Purpose: {"type": "string", "enum": list(PURPOSES)},
+    RedFlagCode: {"type": "string", "enum": list(RED_FLAGS)},
+    Text: {"type": "string", "minLength": 1},
+    str: {"type": "string"},
+    bool: {"type": "boolean"},
+    int: {"type": "integer"},
+    Decimal: {"type": "number"},
+    dt.date: {"type": "string", "format": "date"},
+}
+
+
+class _Invalid(ValueError):
+    """A value rejected by a structuring hook; its message is shown as is."""
+
+
+def _suggest(value: str, choices: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    return f": did you mean `{close[0]}`?" if close else ""
+
+
+def _string(value: object) -> str:
+    if not isinstance(value, str):
+        msg = f"expected a string, got {_json_type(value)}"
+        raise _Invalid(msg)
+    text = unicodedata.normalize("NFC", value)
+    encoded = len(json.dumps(text, ensure_ascii=False).encode("utf-8")) - 2
+    if encoded > MAX_STRING_BYTES:
+        msg = f"string of {encoded} bytes is longer than the {MAX_STRING_BYTES} the engine supports"
+        raise _Invalid(msg)
+    return text
+
+
+def _text(value: object, _: object) -> Text:
+    text = _string(value).strip()
+    if not text:
+        msg = "must not be empty"
+        raise _Invalid(msg)
+    return Text(text)
+
+
+def _choice(
+    kind: str, choices: Mapping[str, object] | tuple[str, ...]
+) -> Callable[[object, object], str]:
+    names = list(choices)
+
+    def hook(value: object, _: object) -> str:
+        text = _string(value)
+        if text not in choices:
+            upper = text.upper()
+            hint = f": did you mean `{upper}`?" if upper in choices else _suggest(text, names)
+            msg = f"unknown {kind} `{text}`{hint}"
+            raise _Invalid(msg)
+        return text
+
+    return hook
+
+
+def _classification(kind: str, pattern: Any) -> Callable[[object, object], str]:
+    def hook(value: object, _: object) -> str:
+        text = _string(value).strip()
+        if pattern.fullmatch(text):
+            return text
+        fixed = _canonical_classification(text)
+        hint = f": did you mean `{fixed}`?" if fixed and pattern.fullmatch(fixed) else ""
+        msg = f"`{text}` is not a valid {kind}{hint}"
+        raise _Invalid(msg)
+
+    return hook
+
+
+def _canonical_classification(text: str) -> str | None:
+    head, _, tail = text.replace(" ", "").partition(".")
+    if len(head) != 5:
+        return None
+    if head.upper() == "EAR99":
+        return "EAR99"
+    fixed = head.upper()
+    return f"{fixed}.{tail.lower()}" if tail else fixed
+
+
+def _bool(value: object, _: object) -> bool:
+    if not isinstance(value, bool):
+        msg = f"expected true or false, got {_json_type(value)}"
+        raise _Invalid(msg)
+    return value
+
+
+def _decimal(value: object, _: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        msg = f"expected a number, got {_json_type(value)}"
+        raise _Invalid(msg)
+    try:
+        number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    except InvalidOperation as error:
+        raise _Invalid(str(error)) from None
+    if not number.is_finite():
+        msg = "expected a finite number"
+        raise _Invalid(msg)
+    return number
+
+
+def _date(value: object, _: object) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    text = _string(value)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        msg = f"`{text}` is not a date in the form YYYY-MM-DD"
+        raise _Invalid(msg) from None
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float | Decimal):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__
+
+
+def _tuple_hook(converter: cattrs.Converter) -> Callable[[object, Any], tuple[Any, ...]]:
+    def hook(value: object, type_: Any) -> tuple[Any, ...]:
+        if not isinstance(value, list | tuple):
+            msg = f"expected an array, got {_json_type(value)}"
+            raise _Invalid(msg)
+        (element,) = get_args(type_)[:1]
+        errors: list[Exception] = []
+        out: list[Any] = []
+        for index, member in enumerate(value):
+            try:
+                out.append(converter.structure(member, element))
+            except Exception as error:  # noqa: BLE001 - collected and re-raised as a group
+                error.__notes__ = [*getattr(error, "__notes__", []), f"@index {index}"]
+                errors.append(_IndexedError(index, error))
+        if errors:
+            raise IterableValidationError("invalid items", errors, type_)
+        return tuple(out)
+
+    return hook
+
+
+class _IndexedError(Exception):
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(str(error))
+        self.index = index
+        self.error = error
+
+
+def _make_converter() -> cattrs.Converter:
+    converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    converter.register_structure_hook(Text, _text)
+    converter.register_structure_hook(str, lambda v, _: _string(v))
+    converter.register_structure_hook(bool, _bool)
+    converter.register_structure_hook(Decimal, _decimal)
+    converter.register_structure_hook(dt.date, _date)
+    converter.register_structure_hook(Country, _choice("country code", COUNTRIES))
+    converter.register_structure_hook(Currency, _choice("currency", CURRENCIES))
+    converter.register_structure_hook(Role, _choice("party role", PARTY_ROLES))
+    converter.register_structure_hook(PartyKind, _choice("party kind", PARTY_KINDS))
+    converter.register_structure_hook(Purpose, _choice("purpose", PURPOSES))
+    converter.register_structure_hook(RedFlagCode, _choice("red flag", RED_FLAGS))
+    converter.register_structure_hook(Eccn, _classification("ECCN", ECCN_PATTERN))
+    converter.register_structure_hook(
+        EuControl, _classification("Annex I entry", EU_CONTROL_PATTERN)
+    )
+    converter.register_structure_hook_func(
+        lambda t: get_origin(t) is tuple, _tuple_hook(converter)
+    )
+    return converter
+
+
+def _problems(error: BaseException, path: str, fields: tuple[str, ...]) -> list[Problem]:
+    """Flatten a cattrs error tree into problems, each with its JSON path."""
+    if isinstance(error, ClassValidationError):
+        found: list[Problem] = []
+        with_notes, without = error.group_exceptions()
+        for sub, note in with_notes:
+            found += _problems(sub, f"{path}.{note.name}", _field_names(note.type))
+        for sub in without:
+            found += _problems(sub, path, fields)
+        return found
+    if isinstance(error, IterableValidationError):
+        found = []
+        for sub in error.exceptions:
+            if isinstance(sub, _IndexedError):
+                found += _problems(sub.error, f"{path}[{sub.index}]", fields)
+            else:
+                found += _problems(sub, path, fields)
+        return found
+    if isinstance(error, ForbiddenExtraKeysError):
+        return [
+            Problem(f"unknown field `{key}`{_suggest(key, list(fields))}", path=f"{path}.{key}")
+            for key in sorted(error.extra_fields)
+        ]
+    if isinstance(error, KeyError):
+        return [Problem("required field is missing", path=path)]
+    if isinstance(error, _Invalid):
+        return [Problem(str(error), path=path)]
+    if isinstance(error, TypeError | ValueError | AttributeError):
+        kind = "an object" if fields else "a value of another type"
+        return [Problem(f"expected {kind}", path=path)]
+    raise error
+
+
+def _field_names(type_: Any) -> tuple[str, ...]:
+    if isinstance(type_, type) and attrs.has(type_):
+        return tuple(f.name for f in attrs.fields(type_))
+    return ()
+
+
+def _semantic_problems(case: Case) -> list[Problem]:
+    """Checks that span fields: what the types alone cannot say."""
+    found: list[Problem] = []
+    if not case.items:
+        found.append(Problem("a case needs at least one item", path="$.items"))
+    seen: dict[str, int] = {}
+    for index, item in enumerate(case.items):
+        where = f"$.items[{index}]"
+        if item.id in seen:
+            found.append(
+                Problem(f"duplicate item id `{item.id}` (also at index {seen[item.id]})", f"{where}.id")
+            )
+        seen.setdefault(item.id, index)
+        if not Decimal(0) < item.quantity <= MAX_QUANTITY:
+            found.append(Problem(f"must be greater than 0 and at most {MAX_QUANTITY:,}", f"{where}.quantity"))
+        if not Decimal(0) <= item.unit_value <= MAX_UNIT_VALUE:
+            found.append(Problem(f"must be between 0 and {MAX_UNIT_VALUE:,}", f"{where}.unit_value"))
+    return found
+
+
+def _reject_constant(name: str) -> object:
+    msg = f"`{name}` is not a JSON number"
+    raise CaseError([Problem(msg, path="$")])
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in pairs:
+        if key in out:
+            raise CaseError([Problem(f"duplicate key `{key}` in a JSON object", path="$")])
+        out[key] = value
+    return out
+
+
+def load_json(text: str | bytes) -> object:
+    """Parse JSON text exactly: decimals stay `Decimal`, NaN and duplicate keys are refused."""
+    try:
+        return json.loads(
+            text,
+            parse_float=Decimal,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_unique_keys,
+        )
+    except json.JSONDecodeError as error:
+        problem = Problem(f"not valid JSON: {error.msg}", line=error.lineno, column=error.colno)
+        raise CaseError([problem]) from None
+
+
+def parse_case(data: str | bytes | Mapping[str, Any]) -> Case:
+    """Validate one case (JSON text or an already parsed mapping) into a `Case`.
+
+    Raises `CaseError` carrying every problem found, each with its JSON path.
+    """
+    raw = load_json(data) if isinstance(data, str | bytes) else data
+    if not isinstance(raw, Mapping):
+        raise CaseError([Problem(f"expected an object, got {_json_type(raw)}", path="$")])
+    converter = _make_converter()
+    try:
+        case = converter.structure(dict(raw), Case)
+    except (ClassValidationError, IterableValidationError) as error:
+        problems = _problems(error, "$", _field_names(Case))
+        raise CaseError(sorted(problems, key=_problem_order)) from None
+    problems = _semantic_problems(case)
+    if problems:
+        raise CaseError(problems)
+    return case
+
+
+def _problem_order(problem: Problem) -> tuple[str, str]:
+    return (problem.path or "", problem.message)
+
+
+def case_to_dict(case: Case) -> dict[str, Any]:
+    """The case as JSON-ready data (decimals as numbers, dates as ISO strings)."""
+    converter = cattrs.Converter()
+    converter.register_unstructure_hook(dt.date, lambda d: d.isoformat())
+    converter.register_unstructure_hook(Decimal, lambda d: int(d) if d == d.to_integral() else float(d))
+    converter.register_unstructure_hook_func(
+        lambda t: get_origin(t) is tuple, lambda v: [converter.unstructure(x) for x in v]
+    )
+    data: dict[str, Any] = converter.unstructure(case)
+    return data
+
+
+def case_schema() -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) of the case contract, derived from the attrs model."""
+    schema = _schema_of(Case)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://dualcontrol.dev/schema/case/v1",
+        "title": "dualcontrol case (v1)",
+        **schema,
+    }
+
+
+def _schema_of(type_: Any) -> dict[str, Any]:
+    if type_ in _SCHEMA_FRAGMENTS:
+        return dict(_SCHEMA_FRAGMENTS[type_])
+    if get_origin(type_) is tuple:
+        return {"type": "array", "items": _schema_of(get_args(type_)[0])}
+    args = get_args(type_)
+    if args and type(None) in args:
+        (inner,) = (a for a in args if a is not type(None))
+        return {"anyOf": [_schema_of(inner), {"type": "null"}]}
+    if attrs.has(type_):
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for field in attrs.fields(attrs.resolve_types(type_)):
+            prop = _schema_of(field.type)
+            if "description" in field.metadata:
+                prop["description"] = field.metadata["description"]
+            properties[field.name] = prop
+            if field.default is attrs.NOTHING:
+                required.append(field.name)
+        out: dict[str, Any] = {"type": "object", "properties": properties}
+        if type_.__doc__:
+            out["description"] = type_.__doc__.strip().splitlines()[0]
+        out["required"] = required
+        out["additionalProperties"] = False
+        return out
+    msg = f"no schema for type {type_!r}"
+    raise TypeError(msg)

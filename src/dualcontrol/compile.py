@@ -1,0 +1,229 @@
+"""Compile: render the checked rule tree for the two engines.
+
+A `Program` is the rules of one ruleset in force on one day, rendered twice with the same
+semantics: as a durable-rules ruleset (plain JSON-able dicts) and as Python predicates for the
+reference evaluator. The semantics, shared by both:
+
+- every pattern carries a type guard on `_t`, so it matches only facts of its type (and never
+  the engine's own state fact);
+- a condition on a missing field is false, except `exists: false`; `!=` and `not in` need the
+  field present;
+- a reference compares with a field of a fact bound by an earlier pattern;
+- each alias binds a distinct fact; a rule fires once per distinct tuple of bound facts.
+
+Only type-homogeneous comparisons reach here (the checker refuses the others). A sentinel rule
+with the lowest priority fires on the end-marker fact asserted last: it proves the agenda
+drained and guarantees an action ran before the session is deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+
+import attrs
+
+from . import safe_regex
+from .facts import Fact
+from .tree import Condition, Literal, Op, Pattern, Ref, Rule, Ruleset
+
+__all__ = [
+    "END_TYPE",
+    "Matcher",
+    "Program",
+    "compile_program",
+    "durable_condition",
+    "python_condition",
+]
+
+END_TYPE = "__end__"
+"""Fact type of the end marker the sentinel rule waits for."""
+
+END_RULE = "__end__"
+RULE_PRIORITY = 1
+END_PRIORITY = 65_535
+"""durable-rules fires the lowest `pri` first; `pri` is an unsigned short."""
+
+Bindings = Mapping[str, Fact]
+Matcher = Callable[[Fact, Bindings], bool]
+
+
+@attrs.frozen
+class CompiledPattern:
+    """A pattern with its Python predicate (all conditions) and durable alias."""
+
+    pattern: Pattern
+    durable_alias: str
+    test: Matcher
+
+
+@attrs.frozen
+class CompiledRule:
+    """A rule, its index in the program, and its rendering for both engines."""
+
+    rule: Rule
+    index: int
+    name: str
+    patterns: tuple[CompiledPattern, ...]
+    durable: dict[str, object]
+
+
+@attrs.frozen
+class Program:
+    """The rules of `ruleset` in force on `day`, ready for either engine."""
+
+    ruleset: Ruleset
+    day: dt.date
+    rules: tuple[CompiledRule, ...]
+
+    def durable_definition(self) -> dict[str, object]:
+        """The durable-rules ruleset definition (a fresh copy: durable mutates what it gets)."""
+        definition: dict[str, object] = {r.name: _copy(r.durable) for r in self.rules}
+        definition[END_RULE] = {
+            "all": [{"e": {"_t": END_TYPE}}],
+            "pri": END_PRIORITY,
+        }
+        return definition
+
+    def by_name(self) -> dict[str, CompiledRule]:
+        """Durable rule name -> compiled rule."""
+        return {r.name: r for r in self.rules}
+
+
+def _copy(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _operand(value: Literal | Ref, aliases: Mapping[str, str]) -> object:
+    if isinstance(value, Ref):
+        return {aliases[value.alias]: value.field}
+    return value
+
+
+def durable_condition(condition: Condition, aliases: Mapping[str, str]) -> list[dict[str, object]]:
+    """The durable-rules expressions (to be joined with `$and`) for one condition."""
+    field, op, value = condition.field, condition.op, condition.value
+    if op is Op.EXISTS:
+        return [{"$ex" if value else "$nex": {field: 1}}]
+    if op is Op.IN:
+        assert isinstance(value, tuple)
+        if len(value) == 1:
+            return [{field: value[0]}]
+        return [{"$or": [{field: v} for v in value]}]
+    if op is Op.NOT_IN:
+        assert isinstance(value, tuple)
+        return [{"$neq": {field: v}} for v in value]
+    if op is Op.CONTAINS:
+        assert isinstance(value, str)
+        return [{"$mt": {field: f".*{safe_regex.escape_durable(value)}.*"}}]
+    if op is Op.MATCHES:
+        assert isinstance(value, str)
+        return [{"$mt": {field: safe_regex.parse(value).durable}}]
+    assert not isinstance(value, tuple)
+    operand = _operand(value, aliases)
+    if op is Op.EQ:
+        return [{field: operand}]
+    keyword = {Op.NE: "$neq", Op.LT: "$lt", Op.LE: "$lte", Op.GT: "$gt", Op.GE: "$gte"}[op]
+    return [{keyword: {field: operand}}]
+
+
+_MISSING = object()
+
+
+def python_condition(condition: Condition) -> Matcher:
+    """A Python predicate with the same meaning as `durable_condition`."""
+    field, op, value = condition.field, condition.op, condition.value
+
+    def get(fact: Fact) -> object:
+        for name, found in fact.fields:
+            if name == field:
+                return found
+        return _MISSING
+
+    if op is Op.EXISTS:
+        wanted = bool(value)
+        return lambda fact, _: (get(fact) is not _MISSING) == wanted
+    if op in (Op.IN, Op.NOT_IN):
+        assert isinstance(value, tuple)
+        members = frozenset(value)
+        inside = op is Op.IN
+
+        def member(fact: Fact, _: Bindings) -> bool:
+            found = get(fact)
+            return found is not _MISSING and (found in members) == inside
+
+        return member
+    if op is Op.CONTAINS:
+        assert isinstance(value, str)
+        text = value
+        return lambda fact, _: isinstance(v := get(fact), str) and text in v
+    if op is Op.MATCHES:
+        assert isinstance(value, str)
+        regex = safe_regex.parse(value).python
+        return lambda fact, _: isinstance(v := get(fact), str) and regex.fullmatch(v) is not None
+    compare = _COMPARE[op]
+    if isinstance(value, Ref):
+        ref = value
+
+        def joined(fact: Fact, bindings: Bindings) -> bool:
+            left = get(fact)
+            right = bindings[ref.alias].get(ref.field)
+            return left is not _MISSING and right is not None and compare(left, right)
+
+        return joined
+    assert not isinstance(value, tuple)
+    constant = value
+    return lambda fact, _: (left := get(fact)) is not _MISSING and compare(left, constant)
+
+
+_COMPARE: Mapping[Op, Callable[[object, object], bool]] = {
+    Op.EQ: lambda a, b: a == b,
+    Op.NE: lambda a, b: a != b,
+    Op.LT: lambda a, b: a < b,  # type: ignore[operator]
+    Op.LE: lambda a, b: a <= b,  # type: ignore[operator]
+    Op.GT: lambda a, b: a > b,  # type: ignore[operator]
+    Op.GE: lambda a, b: a >= b,  # type: ignore[operator]
+}
+
+
+def _pattern_test(pattern: Pattern) -> Matcher:
+    tests = tuple(python_condition(c) for c in pattern.conditions)
+    fact_type = pattern.fact_type
+
+    def test(fact: Fact, bindings: Bindings) -> bool:
+        return fact.type == fact_type and all(t(fact, bindings) for t in tests)
+
+    return test
+
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9_]")
+
+
+def _compile_rule(rule: Rule, index: int) -> CompiledRule:
+    aliases = {p.alias: f"a{i}" for i, p in enumerate(rule.patterns)}
+    patterns = []
+    durable_patterns = []
+    for pattern in rule.patterns:
+        expressions: list[dict[str, object]] = [{"_t": pattern.fact_type}]
+        for condition in pattern.conditions:
+            expressions.extend(durable_condition(condition, aliases))
+        durable_patterns.append({aliases[pattern.alias]: {"$and": expressions}})
+        patterns.append(CompiledPattern(pattern, aliases[pattern.alias], _pattern_test(pattern)))
+    name = f"r{index}_{_SAFE_NAME.sub('_', rule.id)}"[:100]
+    durable = {"all": durable_patterns, "pri": RULE_PRIORITY}
+    return CompiledRule(rule, index, name, tuple(patterns), durable)
+
+
+def compile_program(ruleset: Ruleset, day: dt.date) -> Program:
+    """The rules of `ruleset` in force on `day`, compiled for both engines."""
+    rules = tuple(
+        _compile_rule(rule, index)
+        for index, rule in enumerate(ruleset.rules)
+        if rule.in_force(day)
+    )
+    return Program(ruleset, day, rules)

@@ -1,0 +1,390 @@
+"""Decide: from the firings of each ruleset to one decision per line and per case.
+
+The engine is purely monotonic; what is defeasible is settled here, after it ran:
+
+- a `decide` firing is a finding with an outcome for the lines it concerns (the `line` fields
+  of the facts it matched; none means every line of the case);
+- an `exception` firing discharges the named requirements on its lines, unless a `guard`
+  firing on that line blocks it; a discharged requirement counts as `license_exception`;
+- a line's outcome is the most restrictive of its findings; a line no rule decided is `review`
+  with an open item (fail closed); the case's outcome is its most restrictive line.
+
+Decisions are built deterministically: findings are numbered per rule in canonical firing
+order and every list is sorted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import attrs
+
+from .facts import Fact, from_date_value
+from .run import Firing, RunResult
+from .tree import Decide, Derive, ExceptionRule, FactType, FieldType, Guard, Literal, Rule, Ruleset, Template
+from .vocab import CURRENCIES, Outcome
+
+if TYPE_CHECKING:
+    from .explain import WhyNot
+
+__all__ = [
+    "Decision",
+    "Finding",
+    "Line",
+    "MatchedFact",
+    "OpenItem",
+    "RulesetRun",
+    "Step",
+    "Support",
+    "decide",
+    "display_value",
+]
+
+DisplayValue = str | int | float | bool
+
+
+@attrs.frozen
+class MatchedFact:
+    """A fact as a finding quotes it: its alias in the rule, key, type and displayed fields."""
+
+    alias: str
+    key: str
+    type: str
+    fields: tuple[tuple[str, DisplayValue], ...]
+
+
+@attrs.frozen
+class Support:
+    """One firing that derived a fact: the rule and the facts it matched."""
+
+    rule: str
+    facts: tuple[str, ...]
+
+
+@attrs.frozen
+class Step:
+    """A fact in the chain behind a finding: derived (with its supports) or input."""
+
+    key: str
+    type: str
+    fields: tuple[tuple[str, DisplayValue], ...]
+    derived_by: tuple[Support, ...] = ()
+
+
+@attrs.frozen
+class Finding:
+    """One firing of a `decide`, `exception` or `guard` rule, or an engine fault."""
+
+    id: str
+    rule: str
+    ruleset: str
+    title: str
+    cite: str
+    kind: str
+    outcome: Outcome | None
+    rationale: str
+    lines: tuple[str, ...] | None
+    facts: tuple[MatchedFact, ...] = ()
+    because: tuple[Step, ...] = ()
+    requirement: str | None = None
+    exception: str | None = None
+    discharges: tuple[str, ...] = ()
+    blocks: tuple[str, ...] = ()
+    open: str | None = None
+
+    def concerns(self, line: str) -> bool:
+        """Whether this finding applies to item line `line`."""
+        return self.lines is None or line in self.lines
+
+
+@attrs.frozen
+class Line:
+    """The outcome of one item line, with the findings that decided it."""
+
+    item: str
+    outcome: Outcome
+    reasons: tuple[str, ...]
+    discharged: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(requirement finding, exception findings that discharged it on this line)."""
+    blocked: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(exception finding, guard findings that blocked it on this line)."""
+
+
+@attrs.frozen
+class OpenItem:
+    """A question the rules could not answer; it keeps its line at `review` or above."""
+
+    item: str | None
+    question: str
+    finding: str
+
+
+@attrs.frozen
+class RulesetRun:
+    """What evaluating one ruleset on the case produced: a run, or an engine fault."""
+
+    ruleset: Ruleset
+    result: RunResult | None
+    fault: str | None = None
+
+
+@attrs.frozen
+class Decision:
+    """The decision on a case, with everything needed to explain and audit it."""
+
+    case: str
+    outcome: Outcome
+    as_of: dt.date
+    rulesets: tuple[tuple[str, str, str], ...]
+    """(id, edition, digest) of each ruleset evaluated."""
+    lines: tuple[Line, ...]
+    reasons: tuple[Finding, ...]
+    other_findings: tuple[Finding, ...]
+    open_items: tuple[OpenItem, ...]
+    runs: tuple[RulesetRun, ...] = attrs.field(default=(), eq=False, repr=False)
+    """The evaluations behind the decision (not part of its JSON); `why_not` reads them."""
+
+    def explain(self, fmt: str = "text") -> str:
+        """The decision rendered as `text` (default), `markdown` or `json`."""
+        from .explain import render
+
+        return render(self, fmt)
+
+    def to_json(self) -> str:
+        """The decision as canonical JSON (the decision contract)."""
+        from .explain import to_json
+
+        return to_json(self)
+
+    def why_not(self, rule_id: str) -> WhyNot:
+        """Why `rule_id` did not fire: its first unmet condition, actual and expected values."""
+        from .explain import why_not
+
+        return why_not(self, rule_id)
+
+    def finding(self, finding_id: str) -> Finding:
+        """The finding with this id; `KeyError` if none."""
+        for finding in (*self.reasons, *self.other_findings):
+            if finding.id == finding_id:
+                return finding
+        raise KeyError(finding_id)
+
+
+def display_value(fact_type: FactType | None, fact: Fact, field: str, value: Literal) -> DisplayValue:
+    """A field value as people read it: dates in ISO form, money as `USD 36000.00`."""
+    field_type = fact_type.field_types().get(field) if fact_type else None
+    if field_type is FieldType.DATE and isinstance(value, int):
+        return from_date_value(value).isoformat()
+    if field_type is FieldType.MONEY and isinstance(value, int):
+        currency = dict(fact_type.currencies).get(field) if fact_type else None
+        currency = currency or (c if isinstance(c := fact.get("currency"), str) else None)
+        if currency in CURRENCIES:
+            digits = CURRENCIES[currency]
+            amount = Decimal(value).scaleb(-digits)
+            return f"{currency} {amount:.{digits}f}"
+        return f"{value} minor units"
+    return value
+
+
+class _Builder:
+    """Turns the runs of all rulesets into findings, then lines."""
+
+    def __init__(self, runs: Sequence[RulesetRun], item_ids: tuple[str, ...]) -> None:
+        self.runs = runs
+        self.item_ids = item_ids
+        self.findings: list[Finding] = []
+
+    def types(self, ruleset: Ruleset) -> Mapping[str, FactType]:
+        return {t.name: t for t in ruleset.fact_types}
+
+    def display(self, types: Mapping[str, FactType], fact: Fact) -> tuple[tuple[str, DisplayValue], ...]:
+        fact_type = types.get(fact.type)
+        return tuple((name, display_value(fact_type, fact, name, value)) for name, value in fact.fields)
+
+    def render(self, template: Template, bound: Mapping[str, Fact], types: Mapping[str, FactType]) -> str:
+        text = template.text.replace("{{", "\0").replace("}}", "\1")
+        for ref in template.refs:
+            fact = bound[ref.alias]
+            value = fact.get(ref.field)
+            shown = "(missing)" if value is None else display_value(types.get(fact.type), fact, ref.field, value)
+            if isinstance(shown, bool):
+                shown = "true" if shown else "false"
+            text = text.replace("{" + str(ref) + "}", str(shown))
+        return text.replace("\0", "{").replace("\1", "}")
+
+    def because(
+        self,
+        start: Iterable[Fact],
+        result: RunResult,
+        supports: Mapping[str, list[Firing]],
+        ruleset: Ruleset,
+        types: Mapping[str, FactType],
+    ) -> tuple[Step, ...]:
+        steps: dict[str, Step] = {}
+        pending = [fact.key for fact in start if fact.key in supports]
+        while pending:
+            key = pending.pop()
+            if key in steps:
+                continue
+            fact = result.facts[key]
+            derived_by = []
+            for firing in supports.get(key, ()):
+                derived_by.append(Support(f"{ruleset.id}/{firing.rule_id}", firing.fact_keys()))
+                pending.extend(k for k in firing.fact_keys() if k not in steps)
+            steps[key] = Step(key, fact.type, self.display(types, fact), tuple(sorted(set(derived_by), key=lambda s: (s.rule, s.facts))))
+        return tuple(steps[k] for k in sorted(steps))
+
+    def ruleset_findings(self, run: RulesetRun) -> None:
+        ruleset = run.ruleset
+        if run.result is None:
+            self.findings.append(
+                Finding(
+                    id=f"{ruleset.id}/engine.fault#0",
+                    rule=f"{ruleset.id}/engine.fault",
+                    ruleset=ruleset.id,
+                    title="The rule engine failed; the case is sent to review",
+                    cite="dualcontrol: fail closed",
+                    kind="fault",
+                    outcome=Outcome.REVIEW,
+                    rationale=f"the engine failed while evaluating `{ruleset.id}`: {run.fault}",
+                    lines=None,
+                    open="re-run the case after the engine fault is fixed",
+                )
+            )
+            return
+        result = run.result
+        types = self.types(ruleset)
+        supports: dict[str, list[Firing]] = {}
+        for firing in result.firings:
+            if firing.derived is not None:
+                supports.setdefault(firing.derived, []).append(firing)
+        counters: dict[str, int] = {}
+        for firing in result.firings:
+            rule = ruleset.rules[firing.rule_index]
+            if isinstance(rule.action, Derive):
+                continue
+            number = counters.get(rule.id, 0)
+            counters[rule.id] = number + 1
+            bound = {alias: result.facts[key] for alias, key in firing.bindings}
+            self.findings.append(self.finding(ruleset, rule, number, bound, result, supports, types))
+
+    def finding(
+        self,
+        ruleset: Ruleset,
+        rule: Rule,
+        number: int,
+        bound: Mapping[str, Fact],
+        result: RunResult,
+        supports: Mapping[str, list[Firing]],
+        types: Mapping[str, FactType],
+    ) -> Finding:
+        lines = sorted({f.line for f in bound.values() if f.line is not None})
+        action = rule.action
+        assert not isinstance(action, Derive)
+        common = {
+            "id": f"{ruleset.id}/{rule.id}#{number}",
+            "rule": f"{ruleset.id}/{rule.id}",
+            "ruleset": ruleset.id,
+            "title": rule.title,
+            "cite": rule.cite,
+            "rationale": self.render(action.rationale, bound, types),
+            "lines": tuple(lines) if lines else None,
+            "facts": tuple(
+                MatchedFact(alias, fact.key, fact.type, self.display(types, fact))
+                for alias, fact in bound.items()
+            ),
+            "because": self.because(bound.values(), result, supports, ruleset, types),
+        }
+        if isinstance(action, Decide):
+            return Finding(
+                kind="decide",
+                outcome=action.outcome,
+                requirement=action.requirement,
+                open=action.open,
+                **common,  # type: ignore[arg-type]
+            )
+        if isinstance(action, ExceptionRule):
+            return Finding(
+                kind="exception",
+                outcome=Outcome.LICENSE_EXCEPTION,
+                exception=action.name,
+                discharges=action.discharges,
+                **common,  # type: ignore[arg-type]
+            )
+        assert isinstance(action, Guard)
+        return Finding(kind="guard", outcome=None, blocks=action.blocks, **common)  # type: ignore[arg-type]
+
+    def line(self, item: str, open_items: list[OpenItem]) -> Line:
+        mine = [f for f in self.findings if f.concerns(item)]
+        decisions = [f for f in mine if f.kind in ("decide", "fault")]
+        guards = [f for f in mine if f.kind == "guard"]
+        blocked: list[tuple[str, tuple[str, ...]]] = []
+        usable: list[Finding] = []
+        for exception in (f for f in mine if f.kind == "exception"):
+            by = tuple(g.id for g in guards if "*" in g.blocks or exception.exception in g.blocks)
+            if by:
+                blocked.append((exception.id, by))
+            else:
+                usable.append(exception)
+        discharged: list[tuple[str, tuple[str, ...]]] = []
+        effective: list[tuple[Outcome, str, tuple[str, ...]]] = []
+        for finding in decisions:
+            assert finding.outcome is not None
+            requirement = finding.requirement
+            by = ()
+            if requirement is not None:
+                by = tuple(
+                    e.id for e in usable if any(fnmatch.fnmatchcase(requirement, p) for p in e.discharges)
+                )
+            if by:
+                discharged.append((finding.id, by))
+                effective.append((Outcome.LICENSE_EXCEPTION, finding.id, by))
+            else:
+                effective.append((finding.outcome, finding.id, ()))
+            if finding.open is not None:
+                open_items.append(OpenItem(item, finding.open, finding.id))
+        if not effective:
+            open_items.append(OpenItem(item, "no rule decided this line: classify it or extend the rules", "dualcontrol/undecided"))
+            return Line(item, Outcome.REVIEW, (), (), tuple(blocked))
+        outcome = Outcome.most_restrictive(tuple(o for o, _, _ in effective))
+        reasons: set[str] = set()
+        for found, finding_id, by in effective:
+            if found is outcome:
+                reasons.add(finding_id)
+                reasons.update(by)
+        return Line(item, outcome, tuple(sorted(reasons)), tuple(sorted(discharged)), tuple(sorted(blocked)))
+
+
+def decide(
+    case_id: str,
+    item_ids: tuple[str, ...],
+    as_of: dt.date,
+    runs: Sequence[RulesetRun],
+    extra_open: Iterable[OpenItem] = (),
+) -> Decision:
+    """The decision on a case from the evaluation of each ruleset."""
+    builder = _Builder(runs, item_ids)
+    for run in runs:
+        builder.ruleset_findings(run)
+    open_items: list[OpenItem] = list(extra_open)
+    lines = tuple(builder.line(item, open_items) for item in item_ids)
+    decisive = {reason for line in lines for reason in line.reasons}
+    order = {f.id: n for n, f in enumerate(builder.findings)}
+    reasons = tuple(f for f in builder.findings if f.id in decisive)
+    others = tuple(f for f in builder.findings if f.id not in decisive)
+    unique_open = sorted(set(open_items), key=lambda o: (o.item or "", order.get(o.finding, -1), o.question))
+    return Decision(
+        case=case_id,
+        outcome=Outcome.most_restrictive(tuple(line.outcome for line in lines)),
+        as_of=as_of,
+        rulesets=tuple((r.ruleset.id, r.ruleset.edition.isoformat(), r.ruleset.digest) for r in runs),
+        lines=lines,
+        reasons=reasons,
+        other_findings=others,
+        open_items=tuple(unique_open),
+        runs=tuple(runs),
+    )
