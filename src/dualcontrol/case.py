@@ -158,7 +158,7 @@ _SCHEMA_FRAGMENTS: Mapping[Any, Mapping[str, Any]] = {
 }
 
 
-class _Invalid(ValueError):
+class _InvalidValueError(ValueError):
     """A value rejected by a structuring hook; its message is shown as is."""
 
 
@@ -170,12 +170,12 @@ def _suggest(value: str, choices: list[str] | tuple[str, ...]) -> str:
 def _string(value: object) -> str:
     if not isinstance(value, str):
         msg = f"expected a string, got {_json_type(value)}"
-        raise _Invalid(msg)
+        raise _InvalidValueError(msg)
     text = unicodedata.normalize("NFC", value)
     encoded = len(json.dumps(text, ensure_ascii=False).encode("utf-8")) - 2
     if encoded > MAX_STRING_BYTES:
         msg = f"string of {encoded} bytes is longer than the {MAX_STRING_BYTES} the engine supports"
-        raise _Invalid(msg)
+        raise _InvalidValueError(msg)
     return text
 
 
@@ -183,7 +183,7 @@ def _text(value: object, _: object) -> Text:
     text = _string(value).strip()
     if not text:
         msg = "must not be empty"
-        raise _Invalid(msg)
+        raise _InvalidValueError(msg)
     return Text(text)
 
 
@@ -198,7 +198,7 @@ def _choice(
             upper = text.upper()
             hint = f": did you mean `{upper}`?" if upper in choices else _suggest(text, names)
             msg = f"unknown {kind} `{text}`{hint}"
-            raise _Invalid(msg)
+            raise _InvalidValueError(msg)
         return text
 
     return hook
@@ -212,7 +212,7 @@ def _classification(kind: str, pattern: Any) -> Callable[[object, object], str]:
         fixed = _canonical_classification(text)
         hint = f": did you mean `{fixed}`?" if fixed and pattern.fullmatch(fixed) else ""
         msg = f"`{text}` is not a valid {kind}{hint}"
-        raise _Invalid(msg)
+        raise _InvalidValueError(msg)
 
     return hook
 
@@ -230,21 +230,21 @@ def _canonical_classification(text: str) -> str | None:
 def _bool(value: object, _: object) -> bool:
     if not isinstance(value, bool):
         msg = f"expected true or false, got {_json_type(value)}"
-        raise _Invalid(msg)
+        raise _InvalidValueError(msg)
     return value
 
 
 def _decimal(value: object, _: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         msg = f"expected a number, got {_json_type(value)}"
-        raise _Invalid(msg)
+        raise _InvalidValueError(msg)
     try:
         number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
     except InvalidOperation as error:
-        raise _Invalid(str(error)) from None
+        raise _InvalidValueError(str(error)) from None
     if not number.is_finite():
         msg = "expected a finite number"
-        raise _Invalid(msg)
+        raise _InvalidValueError(msg)
     return number
 
 
@@ -256,7 +256,7 @@ def _date(value: object, _: object) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         msg = f"`{text}` is not a date in the form YYYY-MM-DD"
-        raise _Invalid(msg) from None
+        raise _InvalidValueError(msg) from None
 
 
 def _json_type(value: object) -> str:
@@ -279,14 +279,14 @@ def _tuple_hook(converter: cattrs.Converter) -> Callable[[object, Any], tuple[An
     def hook(value: object, type_: Any) -> tuple[Any, ...]:
         if not isinstance(value, list | tuple):
             msg = f"expected an array, got {_json_type(value)}"
-            raise _Invalid(msg)
+            raise _InvalidValueError(msg)
         (element,) = get_args(type_)[:1]
         errors: list[Exception] = []
         out: list[Any] = []
         for index, member in enumerate(value):
             try:
                 out.append(converter.structure(member, element))
-            except Exception as error:  # noqa: BLE001 - collected and re-raised as a group
+            except Exception as error:
                 error.__notes__ = [*getattr(error, "__notes__", []), f"@index {index}"]
                 errors.append(_IndexedError(index, error))
         if errors:
@@ -301,6 +301,11 @@ class _IndexedError(Exception):
         super().__init__(str(error))
         self.index = index
         self.error = error
+
+
+def _is_tuple(type_: Any) -> bool:
+    origin: Any = get_origin(type_)
+    return origin is tuple
 
 
 def _make_converter() -> cattrs.Converter:
@@ -320,9 +325,7 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook(
         EuControl, _classification("Annex I entry", EU_CONTROL_PATTERN)
     )
-    converter.register_structure_hook_func(
-        lambda t: get_origin(t) is tuple, _tuple_hook(converter)
-    )
+    converter.register_structure_hook_func(_is_tuple, _tuple_hook(converter))
     return converter
 
 
@@ -351,7 +354,7 @@ def _problems(error: BaseException, path: str, fields: tuple[str, ...]) -> list[
         ]
     if isinstance(error, KeyError):
         return [Problem("required field is missing", path=path)]
-    if isinstance(error, _Invalid):
+    if isinstance(error, _InvalidValueError):
         return [Problem(str(error), path=path)]
     if isinstance(error, TypeError | ValueError | AttributeError):
         kind = "an object" if fields else "a value of another type"
@@ -375,13 +378,19 @@ def _semantic_problems(case: Case) -> list[Problem]:
         where = f"$.items[{index}]"
         if item.id in seen:
             found.append(
-                Problem(f"duplicate item id `{item.id}` (also at index {seen[item.id]})", f"{where}.id")
+                Problem(
+                    f"duplicate item id `{item.id}` (also at index {seen[item.id]})", f"{where}.id"
+                )
             )
         seen.setdefault(item.id, index)
         if not Decimal(0) < item.quantity <= MAX_QUANTITY:
-            found.append(Problem(f"must be greater than 0 and at most {MAX_QUANTITY:,}", f"{where}.quantity"))
+            found.append(
+                Problem(f"must be greater than 0 and at most {MAX_QUANTITY:,}", f"{where}.quantity")
+            )
         if not Decimal(0) <= item.unit_value <= MAX_UNIT_VALUE:
-            found.append(Problem(f"must be between 0 and {MAX_UNIT_VALUE:,}", f"{where}.unit_value"))
+            found.append(
+                Problem(f"must be between 0 and {MAX_UNIT_VALUE:,}", f"{where}.unit_value")
+            )
     return found
 
 
@@ -441,9 +450,11 @@ def case_to_dict(case: Case) -> dict[str, Any]:
     """The case as JSON-ready data (decimals as numbers, dates as ISO strings)."""
     converter = cattrs.Converter()
     converter.register_unstructure_hook(dt.date, lambda d: d.isoformat())
-    converter.register_unstructure_hook(Decimal, lambda d: int(d) if d == d.to_integral() else float(d))
+    converter.register_unstructure_hook(
+        Decimal, lambda d: int(d) if d == d.to_integral() else float(d)
+    )
     converter.register_unstructure_hook_func(
-        lambda t: get_origin(t) is tuple, lambda v: [converter.unstructure(x) for x in v]
+        _is_tuple, lambda v: [converter.unstructure(x) for x in v]
     )
     data: dict[str, Any] = converter.unstructure(case)
     return data
@@ -463,7 +474,7 @@ def case_schema() -> dict[str, Any]:
 def _schema_of(type_: Any) -> dict[str, Any]:
     if type_ in _SCHEMA_FRAGMENTS:
         return dict(_SCHEMA_FRAGMENTS[type_])
-    if get_origin(type_) is tuple:
+    if _is_tuple(type_):
         return {"type": "array", "items": _schema_of(get_args(type_)[0])}
     args = get_args(type_)
     if args and type(None) in args:

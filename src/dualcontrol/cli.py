@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .case import case_schema, load_json
-from .errors import CaseError, DualcontrolError, Problem, RulesetError
+from .errors import CaseError, DualcontrolError, RulesetError
 from .explain import FORMATS, render, to_json, why_not
 from .policy import Policy
 from .rulesets import load_ruleset, shipped_rulesets
@@ -26,7 +26,7 @@ __all__ = ["main"]
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
 
 
-class _Usage(DualcontrolError):
+class _UsageError(DualcontrolError):
     """Bad command-line usage, reported like invalid input."""
 
 
@@ -45,7 +45,7 @@ def _read(source: str) -> str:
         return Path(source).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         msg = f"{source}: cannot read: {error}"
-        raise _Usage(msg) from None
+        raise _UsageError(msg) from None
 
 
 def _policy(args: argparse.Namespace) -> Policy:
@@ -65,7 +65,7 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _check_batch(policy, args, out, err)
     if args.case is None:
         msg = "give a case file (or `-` for stdin), or --batch FILE"
-        raise _Usage(msg)
+        raise _UsageError(msg)
     text = _read(args.case)
     try:
         decision = policy.check(text, as_of=args.as_of, engine=args.engine)
@@ -88,7 +88,7 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _check_batch(policy: Policy, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format != "json":
         msg = "--batch writes JSON lines: use --format json"
-        raise _Usage(msg)
+        raise _UsageError(msg)
     status = EXIT_OK
     text = _read(args.batch)
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -99,12 +99,19 @@ def _check_batch(policy: Policy, args: argparse.Namespace, out: TextIO, err: Tex
             data = load_json(raw)
             if isinstance(data, dict):
                 case_id = data.get("id") if isinstance(data.get("id"), str) else None
-            decision = policy.check(data if isinstance(data, dict) else raw, as_of=args.as_of, engine=args.engine)  # type: ignore[arg-type]
+            decision = policy.check(
+                data if isinstance(data, dict) else raw, as_of=args.as_of, engine=args.engine
+            )
             out.write(to_json(decision, indent=None) + "\n")
         except CaseError as error:
             status = EXIT_INVALID
             problems = [str(p) for p in error.problems]
-            record = {"case": case_id, "line": number, "error": "invalid case", "problems": problems}
+            record = {
+                "case": case_id,
+                "line": number,
+                "error": "invalid case",
+                "problems": problems,
+            }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             err.write(f"dualcontrol: {args.batch}:{number}: invalid case: {'; '.join(problems)}\n")
     return status
@@ -178,12 +185,6 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("which", choices=("case",))
     schema.set_defaults(handler=run_schema)
 
-    try:
-        from .screening.cli import register
-    except ImportError:
-        pass
-    else:
-        register(commands)
     return parser
 
 
@@ -197,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RulesetError as error:
         err.write(f"dualcontrol: {error}\n")
         return EXIT_INVALID
-    except (_Usage, CaseError) as error:
+    except (_UsageError, CaseError) as error:
         err.write(f"dualcontrol: error: {error}\n")
         return EXIT_INVALID
     except DualcontrolError as error:
@@ -205,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback
+    except Exception as error:
         err.write(f"dualcontrol: internal error: {type(error).__name__}: {error}\n")
         return EXIT_INTERNAL
     return code

@@ -222,8 +222,6 @@ def _compile_rule(rule: Rule, index: int) -> CompiledRule:
 def compile_program(ruleset: Ruleset, day: dt.date) -> Program:
     """The rules of `ruleset` in force on `day`, compiled for both engines."""
     rules = tuple(
-        _compile_rule(rule, index)
-        for index, rule in enumerate(ruleset.rules)
-        if rule.in_force(day)
+        _compile_rule(rule, index) for index, rule in enumerate(ruleset.rules) if rule.in_force(day)
     )
     return Program(ruleset, day, rules)

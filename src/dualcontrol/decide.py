@@ -25,7 +25,18 @@ import attrs
 
 from .facts import Fact, from_date_value
 from .run import Firing, RunResult
-from .tree import Decide, Derive, ExceptionRule, FactType, FieldType, Guard, Literal, Rule, Ruleset, Template
+from .tree import (
+    Decide,
+    Derive,
+    ExceptionRule,
+    FactType,
+    FieldType,
+    Guard,
+    Literal,
+    Rule,
+    Ruleset,
+    Template,
+)
 from .vocab import CURRENCIES, Outcome
 
 if TYPE_CHECKING:
@@ -174,14 +185,17 @@ class Decision:
         raise KeyError(finding_id)
 
 
-def display_value(fact_type: FactType | None, fact: Fact, field: str, value: Literal) -> DisplayValue:
+def display_value(
+    fact_type: FactType | None, fact: Fact, field: str, value: Literal
+) -> DisplayValue:
     """A field value as people read it: dates in ISO form, money as `USD 36000.00`."""
     field_type = fact_type.field_types().get(field) if fact_type else None
     if field_type is FieldType.DATE and isinstance(value, int):
         return from_date_value(value).isoformat()
     if field_type is FieldType.MONEY and isinstance(value, int):
-        currency = dict(fact_type.currencies).get(field) if fact_type else None
-        currency = currency or (c if isinstance(c := fact.get("currency"), str) else None)
+        fixed = dict(fact_type.currencies).get(field) if fact_type else None
+        own = fact.get("currency")
+        currency = fixed or (own if isinstance(own, str) else "")
         if currency in CURRENCIES:
             digits = CURRENCIES[currency]
             amount = Decimal(value).scaleb(-digits)
@@ -201,16 +215,26 @@ class _Builder:
     def types(self, ruleset: Ruleset) -> Mapping[str, FactType]:
         return {t.name: t for t in ruleset.fact_types}
 
-    def display(self, types: Mapping[str, FactType], fact: Fact) -> tuple[tuple[str, DisplayValue], ...]:
+    def display(
+        self, types: Mapping[str, FactType], fact: Fact
+    ) -> tuple[tuple[str, DisplayValue], ...]:
         fact_type = types.get(fact.type)
-        return tuple((name, display_value(fact_type, fact, name, value)) for name, value in fact.fields)
+        return tuple(
+            (name, display_value(fact_type, fact, name, value)) for name, value in fact.fields
+        )
 
-    def render(self, template: Template, bound: Mapping[str, Fact], types: Mapping[str, FactType]) -> str:
+    def render(
+        self, template: Template, bound: Mapping[str, Fact], types: Mapping[str, FactType]
+    ) -> str:
         text = template.text.replace("{{", "\0").replace("}}", "\1")
         for ref in template.refs:
             fact = bound[ref.alias]
             value = fact.get(ref.field)
-            shown = "(missing)" if value is None else display_value(types.get(fact.type), fact, ref.field, value)
+            shown = (
+                "(missing)"
+                if value is None
+                else display_value(types.get(fact.type), fact, ref.field, value)
+            )
             if isinstance(shown, bool):
                 shown = "true" if shown else "false"
             text = text.replace("{" + str(ref) + "}", str(shown))
@@ -235,7 +259,12 @@ class _Builder:
             for firing in supports.get(key, ()):
                 derived_by.append(Support(f"{ruleset.id}/{firing.rule_id}", firing.fact_keys()))
                 pending.extend(k for k in firing.fact_keys() if k not in steps)
-            steps[key] = Step(key, fact.type, self.display(types, fact), tuple(sorted(set(derived_by), key=lambda s: (s.rule, s.facts))))
+            steps[key] = Step(
+                key,
+                fact.type,
+                self.display(types, fact),
+                tuple(sorted(set(derived_by), key=lambda s: (s.rule, s.facts))),
+            )
         return tuple(steps[k] for k in sorted(steps))
 
     def ruleset_findings(self, run: RulesetRun) -> None:
@@ -270,7 +299,9 @@ class _Builder:
             number = counters.get(rule.id, 0)
             counters[rule.id] = number + 1
             bound = {alias: result.facts[key] for alias, key in firing.bindings}
-            self.findings.append(self.finding(ruleset, rule, number, bound, result, supports, types))
+            self.findings.append(
+                self.finding(ruleset, rule, number, bound, result, supports, types)
+            )
 
     def finding(
         self,
@@ -338,7 +369,9 @@ class _Builder:
             by = ()
             if requirement is not None:
                 by = tuple(
-                    e.id for e in usable if any(fnmatch.fnmatchcase(requirement, p) for p in e.discharges)
+                    e.id
+                    for e in usable
+                    if any(fnmatch.fnmatchcase(requirement, p) for p in e.discharges)
                 )
             if by:
                 discharged.append((finding.id, by))
@@ -348,7 +381,13 @@ class _Builder:
             if finding.open is not None:
                 open_items.append(OpenItem(item, finding.open, finding.id))
         if not effective:
-            open_items.append(OpenItem(item, "no rule decided this line: classify it or extend the rules", "dualcontrol/undecided"))
+            open_items.append(
+                OpenItem(
+                    item,
+                    "no rule decided this line: classify it or extend the rules",
+                    "dualcontrol/undecided",
+                )
+            )
             return Line(item, Outcome.REVIEW, (), (), tuple(blocked))
         outcome = Outcome.most_restrictive(tuple(o for o, _, _ in effective))
         reasons: set[str] = set()
@@ -356,7 +395,9 @@ class _Builder:
             if found is outcome:
                 reasons.add(finding_id)
                 reasons.update(by)
-        return Line(item, outcome, tuple(sorted(reasons)), tuple(sorted(discharged)), tuple(sorted(blocked)))
+        return Line(
+            item, outcome, tuple(sorted(reasons)), tuple(sorted(discharged)), tuple(sorted(blocked))
+        )
 
 
 def decide(
@@ -376,12 +417,16 @@ def decide(
     order = {f.id: n for n, f in enumerate(builder.findings)}
     reasons = tuple(f for f in builder.findings if f.id in decisive)
     others = tuple(f for f in builder.findings if f.id not in decisive)
-    unique_open = sorted(set(open_items), key=lambda o: (o.item or "", order.get(o.finding, -1), o.question))
+    unique_open = sorted(
+        set(open_items), key=lambda o: (o.item or "", order.get(o.finding, -1), o.question)
+    )
     return Decision(
         case=case_id,
         outcome=Outcome.most_restrictive(tuple(line.outcome for line in lines)),
         as_of=as_of,
-        rulesets=tuple((r.ruleset.id, r.ruleset.edition.isoformat(), r.ruleset.digest) for r in runs),
+        rulesets=tuple(
+            (r.ruleset.id, r.ruleset.edition.isoformat(), r.ruleset.digest) for r in runs
+        ),
         lines=lines,
         reasons=reasons,
         other_findings=others,

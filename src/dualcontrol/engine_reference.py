@@ -18,9 +18,7 @@ from .tree import Derive
 __all__ = ["matches", "run_reference"]
 
 
-def matches(
-    rule: CompiledRule, by_type: dict[str, list[Fact]]
-) -> Iterator[dict[str, Fact]]:
+def matches(rule: CompiledRule, by_type: dict[str, list[Fact]]) -> Iterator[dict[str, Fact]]:
     """Every binding of `rule`'s patterns to distinct facts that satisfies all conditions."""
 
     def extend(
@@ -53,7 +51,9 @@ def run_reference(program: Program, facts: tuple[Fact, ...]) -> RunResult:
         changed = False
         for rule in program.rules:
             for binding in list(matches(rule, by_type)):
-                signature = tuple((p.pattern.alias, binding[p.pattern.alias].key) for p in rule.patterns)
+                signature = tuple(
+                    (p.pattern.alias, binding[p.pattern.alias].key) for p in rule.patterns
+                )
                 if (rule.index, signature) in fired:
                     continue
                 derived = None
@@ -63,7 +63,9 @@ def run_reference(program: Program, facts: tuple[Fact, ...]) -> RunResult:
                     if fact.key not in known:
                         known[fact.key] = fact
                         by_type.setdefault(fact.type, []).append(fact)
-                fired[(rule.index, signature)] = Firing(rule.index, rule.rule.id, signature, derived)
+                fired[(rule.index, signature)] = Firing(
+                    rule.index, rule.rule.id, signature, derived
+                )
                 changed = True
                 check_limits(known, len(fired))
     return RunResult(known, tuple(sorted(fired.values())), "reference")

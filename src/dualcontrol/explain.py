@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from .compile import CompiledRule, compile_program
+from .compile import CompiledRule, compile_program, python_condition
 from .decide import Decision, Finding, display_value
 from .facts import Fact
 from .tree import Condition, Op, Ref, Rule, Ruleset
@@ -203,7 +203,8 @@ def _markdown_finding(finding: Finding) -> Iterator[str]:
             yield f"- `{fact.alias}` = `{fact.key}`: {_fact_line(fact.fields, 10)}"
     for step in finding.because:
         for support in step.derived_by:
-            yield f"- because `{step.key}` was derived by `{support.rule}` from {', '.join(f'`{k}`' for k in support.facts)}"
+            sources = ", ".join(f"`{k}`" for k in support.facts)
+            yield f"- because `{step.key}` was derived by `{support.rule}` from {sources}"
 
 
 def render(decision: Decision, fmt: str = "text") -> str:
@@ -282,7 +283,9 @@ def why_not(decision: Decision, rule_id: str) -> WhyNot:
     ruleset, rule = _find_rule(decision, rule_id)
     qualified = f"{ruleset.id}/{rule.id}"
     if not rule.in_force(decision.as_of):
-        return WhyNot(qualified, False, f"`{qualified}` is not in force on {decision.as_of.isoformat()}")
+        return WhyNot(
+            qualified, False, f"`{qualified}` is not in force on {decision.as_of.isoformat()}"
+        )
     run = next(r for r in decision.runs if r.ruleset.id == ruleset.id)
     if run.result is None:
         return WhyNot(qualified, False, f"the engine failed on `{ruleset.id}`: {run.fault}")
@@ -308,7 +311,9 @@ def _closest(compiled: CompiledRule, ruleset: Ruleset, facts: Any, qualified: st
         used = {f.key for f in bound.values()}
         candidates = [f for f in by_type.get(pattern.fact_type, ()) if f.key not in used]
         if not candidates:
-            reason = f"no fact of type `{pattern.fact_type}` for pattern {index + 1} (`{pattern.alias}`)"
+            reason = (
+                f"no fact of type `{pattern.fact_type}` for pattern {index + 1} (`{pattern.alias}`)"
+            )
             found = WhyNot(qualified, False, reason, index + 1, pattern.alias)
             if best is None or (index, 0) > (best[0], best[1]):
                 best = (index, 0, "", found)
@@ -317,8 +322,6 @@ def _closest(compiled: CompiledRule, ruleset: Ruleset, facts: Any, qualified: st
             passed = 0
             failed: Condition | None = None
             for condition in pattern.conditions:
-                from .compile import python_condition
-
                 if python_condition(condition)(fact, bound):
                     passed += 1
                 else:
@@ -330,22 +333,44 @@ def _closest(compiled: CompiledRule, ruleset: Ruleset, facts: Any, qualified: st
                 del bound[pattern.alias]
                 continue
             actual = fact.get(failed.field)
-            shown = "missing" if actual is None else _show(
-                display_value({t.name: t for t in ruleset.fact_types}.get(fact.type), fact, failed.field, actual)
+            shown = (
+                "missing"
+                if actual is None
+                else _show(
+                    display_value(
+                        {t.name: t for t in ruleset.fact_types}.get(fact.type),
+                        fact,
+                        failed.field,
+                        actual,
+                    )
+                )
             )
             expected = _expected(failed, bound, ruleset)
             reason = (
                 f"pattern {index + 1} (`{pattern.alias}`): no `{pattern.fact_type}` fact has "
-                f"`{failed.field}` {expected}; closest is `{fact.key}` with `{failed.field}` = {shown}"
+                f"`{failed.field}` {expected}; closest is `{fact.key}` "
+                f"with `{failed.field}` = {shown}"
             )
-            found = WhyNot(qualified, False, reason, index + 1, pattern.alias, fact.key, failed.field, expected, shown)
+            found = WhyNot(
+                qualified,
+                False,
+                reason,
+                index + 1,
+                pattern.alias,
+                fact.key,
+                failed.field,
+                expected,
+                shown,
+            )
             rank = (index, passed, _negated(fact.key))
             if best is None or rank > (best[0], best[1], best[2]):
                 best = (index, passed, _negated(fact.key), found)
 
     explore(0, {})
     if best is None:
-        return WhyNot(qualified, False, f"`{qualified}` matched but did not fire: report this as a bug")
+        return WhyNot(
+            qualified, False, f"`{qualified}` matched but did not fire: report this as a bug"
+        )
     return best[3]
 
 

@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 
-S, I, N, B, D, M = (
+S, INT, N, B, D, M = (
     FieldType.STRING,
     FieldType.INTEGER,
     FieldType.NUMBER,
@@ -65,12 +65,12 @@ BUILTIN_FACT_TYPES: Mapping[str, FactType] = MappingProxyType(
                 exporter_name=S,
                 exporter_country=S,
                 destination=S,
-                items=I,
-                parties=I,
-                end_users=I,
-                purposes=I,
-                red_flags=I,
-                transits=I,
+                items=INT,
+                parties=INT,
+                end_users=INT,
+                purposes=INT,
+                red_flags=INT,
+                transits=INT,
                 end_use_statement=B,
                 end_use_text=S,
             ),
@@ -100,13 +100,13 @@ BUILTIN_FACT_TYPES: Mapping[str, FactType] = MappingProxyType(
                 regime=S,
                 ref=S,
                 entry=S,
-                depth=I,
+                depth=INT,
                 exact=B,
             ),
             _builtin(
                 "party",
                 "one party to the transaction",
-                index=I,
+                index=INT,
                 role=S,
                 name=S,
                 country=S,
@@ -114,7 +114,7 @@ BUILTIN_FACT_TYPES: Mapping[str, FactType] = MappingProxyType(
                 address=S,
             ),
             _builtin("purpose", "one declared end-use purpose", code=S),
-            _builtin("red_flag", "one Know Your Customer red flag", code=S, number=I),
+            _builtin("red_flag", "one Know Your Customer red flag", code=S, number=INT),
             _builtin("transit", "one country of transit", country=S),
         )
     }
@@ -271,11 +271,11 @@ def case_facts(case: Case, as_of: dt.date) -> tuple[Fact, ...]:
                 address=_opt(party.address),
             )
         )
-    for code in sorted(set(case.end_use.purposes)):
-        facts.append(_fact(f"purpose:{code}", "purpose", code=code))
-    for code in sorted(set(case.red_flags)):
+    for purpose in sorted(set(case.end_use.purposes)):
+        facts.append(_fact(f"purpose:{purpose}", "purpose", code=purpose))
+    for flag in sorted(set(case.red_flags)):
         facts.append(
-            _fact(f"red_flag:{code}", "red_flag", code=code, number=RED_FLAGS[code].number)
+            _fact(f"red_flag:{flag}", "red_flag", code=flag, number=RED_FLAGS[flag].number)
         )
     for country in sorted(set(case.transit)):
         facts.append(_fact(f"transit:{country}", "transit", country=country))

@@ -49,9 +49,7 @@ def _location(mark: yaml.Mark, file: str) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
-def _convert(
-    node: yaml.Node, loader: yaml.SafeLoader, file: str, problems: list[Problem]
-) -> Node:
+def _convert(node: yaml.Node, loader: yaml.SafeLoader, file: str, problems: list[Problem]) -> Node:
     where = _location(node.start_mark, file)
     if isinstance(node, yaml.MappingNode):
         pairs: list[tuple[Node, Node]] = []
@@ -71,9 +69,7 @@ def _convert(
             pairs.append((key, _convert(value_node, loader, file, problems)))
         return Node("map", tuple(pairs), where)
     if isinstance(node, yaml.SequenceNode):
-        return Node(
-            "seq", tuple(_convert(n, loader, file, problems) for n in node.value), where
-        )
+        return Node("seq", tuple(_convert(n, loader, file, problems) for n in node.value), where)
     if isinstance(node, yaml.ScalarNode):
         try:
             value = loader.construct_object(node, deep=True)
@@ -105,7 +101,9 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> Node | None:
             return None
         if _has_alias(root):
             problems.append(
-                _problem(_location(root.start_mark, display), "YAML anchors and aliases are not allowed")
+                _problem(
+                    _location(root.start_mark, display), "YAML anchors and aliases are not allowed"
+                )
             )
             return None
         return _convert(root, loader, display, problems)

@@ -77,7 +77,9 @@ class Policy:
             if not r.exporter_countries or case.exporter.country in r.exporter_countries
         )
 
-    def _program(self, ruleset: Ruleset, day: dt.date, engine: str) -> tuple[Program, DurableEngine | None]:
+    def _program(
+        self, ruleset: Ruleset, day: dt.date, engine: str
+    ) -> tuple[Program, DurableEngine | None]:
         in_force = frozenset(i for i, rule in enumerate(ruleset.rules) if rule.in_force(day))
         key = (ruleset.id, in_force)
         with self._lock:
@@ -104,15 +106,13 @@ class Policy:
             facts = case_facts(case, as_of)
             facts = facts + table_facts(ruleset.tables, facts)
             program, durable = self._program(ruleset, as_of, engine)
-            result: RunResult
-            if durable is None:
-                result = run_reference(program, facts)
-            else:
-                result = durable.run(facts)
+            result: RunResult = (
+                run_reference(program, facts) if durable is None else durable.run(facts)
+            )
             return RulesetRun(ruleset, result)
         except EngineError as error:
             return RulesetRun(ruleset, None, str(error))
-        except Exception as error:  # noqa: BLE001 - fail closed on any fault, with its reason
+        except Exception as error:
             return RulesetRun(ruleset, None, f"{type(error).__name__}: {error}")
 
     def check(
@@ -159,7 +159,12 @@ def _verify_with_engine(ruleset: Ruleset) -> None:
         except EngineError as error:
             location = compiled.rule.location
             problems.append(
-                Problem(f"rule `{compiled.rule.id}`: {error}", file=location.file, line=location.line, column=location.column)
+                Problem(
+                    f"rule `{compiled.rule.id}`: {error}",
+                    file=location.file,
+                    line=location.line,
+                    column=location.column,
+                )
             )
     if not problems:
         problems.append(Problem(f"ruleset `{ruleset.id}`: {message}", file=ruleset.path))
@@ -167,5 +172,7 @@ def _verify_with_engine(ruleset: Ruleset) -> None:
 
 
 def _all_in_force(ruleset: Ruleset) -> Ruleset:
-    rules = tuple(attrs.evolve(r, effective=None, expires=None, suspended=()) for r in ruleset.rules)
+    rules = tuple(
+        attrs.evolve(r, effective=None, expires=None, suspended=()) for r in ruleset.rules
+    )
     return attrs.evolve(ruleset, rules=rules)

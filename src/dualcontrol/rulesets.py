@@ -20,7 +20,13 @@ from .errors import Problem, RulesetError
 from .facts import dump_json
 from .tree import Location, Ruleset
 
-__all__ = ["load_ruleset", "resolve_ruleset", "ruleset_digest", "shipped_ruleset_dir", "shipped_rulesets"]
+__all__ = [
+    "load_ruleset",
+    "resolve_ruleset",
+    "ruleset_digest",
+    "shipped_ruleset_dir",
+    "shipped_rulesets",
+]
 
 
 def shipped_ruleset_dir() -> Path:
@@ -62,7 +68,7 @@ def _canonical(value: object) -> object:
     if attrs.has(type(value)):
         return {
             f.name: _canonical(getattr(value, f.name))
-            for f in attrs.fields(type(value))
+            for f in attrs.fields(type(value))  # type: ignore[arg-type]
             if f.name not in ("location", "path", "digest")
         }
     if isinstance(value, tuple | list):

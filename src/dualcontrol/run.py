@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from .compile import Program
 from .errors import EngineError
 from .facts import Fact, derived_key
 from .tree import Derive, Literal, Ref, Table

@@ -140,7 +140,11 @@ class _Parser:
                 raise self.fail("unclosed character class")
             low = self.class_char()
             high = low
-            if self.peek() == "-" and self.pos + 1 < len(self.source) and self.source[self.pos + 1] != "]":
+            if (
+                self.peek() == "-"
+                and self.pos + 1 < len(self.source)
+                and self.source[self.pos + 1] != "]"
+            ):
                 self.take()
                 high = self.class_char()
                 if ord(high) < ord(low):

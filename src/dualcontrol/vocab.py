@@ -56,7 +56,9 @@ _OUTCOME_ORDER = tuple(Outcome)
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:
-    text = resources.files("dualcontrol").joinpath("data").joinpath(name).read_text(encoding="utf-8")
+    text = (
+        resources.files("dualcontrol").joinpath("data").joinpath(name).read_text(encoding="utf-8")
+    )
     return list(csv.DictReader(text.splitlines()))
 
 
