@@ -49,6 +49,8 @@ MAX_STRING_BYTES = 65_535
 
 MAX_QUANTITY = Decimal("1e12")
 MAX_UNIT_VALUE = Decimal("1e12")
+MAX_LINE_VALUE = Decimal("1e14")
+"""Keeps every amount in minor units within the engine's 64-bit integers."""
 
 Country = NewType("Country", str)
 Eccn = NewType("Eccn", str)
@@ -60,6 +62,10 @@ Purpose = NewType("Purpose", str)
 RedFlagCode = NewType("RedFlagCode", str)
 Text = NewType("Text", str)
 """A non-empty string."""
+Quantity = NewType("Quantity", Decimal)
+"""A number of units: greater than 0."""
+Amount = NewType("Amount", Decimal)
+"""A money amount: 0 or more."""
 
 
 def _describe(text: str) -> dict[str, str]:
@@ -79,8 +85,8 @@ class Item:
     """One order line: what is exported, how much, at what value."""
 
     id: Text = attrs.field(metadata=_describe("line id, unique within the case"))
-    quantity: Decimal = attrs.field(metadata=_describe("number of units, greater than 0"))
-    unit_value: Decimal = attrs.field(metadata=_describe("value of one unit, in `currency`"))
+    quantity: Quantity = attrs.field(metadata=_describe("number of units, greater than 0"))
+    unit_value: Amount = attrs.field(metadata=_describe("value of one unit, in `currency`"))
     currency: Currency = attrs.field(metadata=_describe("ISO 4217 currency code"))
     description: str = attrs.field(default="", metadata=_describe("free-text description"))
     eccn: Eccn | None = attrs.field(
@@ -154,6 +160,8 @@ _SCHEMA_FRAGMENTS: Mapping[Any, Mapping[str, Any]] = {
     bool: {"type": "boolean"},
     int: {"type": "integer"},
     Decimal: {"type": "number"},
+    Quantity: {"type": "number", "exclusiveMinimum": 0, "maximum": int(MAX_QUANTITY)},
+    Amount: {"type": "number", "minimum": 0, "maximum": int(MAX_UNIT_VALUE)},
     dt.date: {"type": "string", "format": "date"},
 }
 
@@ -314,6 +322,12 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook(str, lambda v, _: _string(v))
     converter.register_structure_hook(bool, _bool)
     converter.register_structure_hook(Decimal, _decimal)
+    converter.register_structure_hook(
+        Quantity, _bounded(Decimal(0), MAX_QUANTITY, low_inclusive=False)
+    )
+    converter.register_structure_hook(
+        Amount, _bounded(Decimal(0), MAX_UNIT_VALUE, low_inclusive=True)
+    )
     converter.register_structure_hook(dt.date, _date)
     converter.register_structure_hook(Country, _choice("country code", COUNTRIES))
     converter.register_structure_hook(Currency, _choice("currency", CURRENCIES))
@@ -368,30 +382,52 @@ def _field_names(type_: Any) -> tuple[str, ...]:
     return ()
 
 
-def _semantic_problems(case: Case) -> list[Problem]:
-    """Checks that span fields: what the types alone cannot say."""
+def _cross_field_problems(raw: Mapping[str, Any]) -> list[Problem]:
+    """Checks that span fields, made on the raw data so they add to the per-field problems."""
+    items = raw.get("items")
+    if not isinstance(items, list | tuple):
+        return []
     found: list[Problem] = []
-    if not case.items:
+    if not items:
         found.append(Problem("a case needs at least one item", path="$.items"))
     seen: dict[str, int] = {}
-    for index, item in enumerate(case.items):
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            continue
         where = f"$.items[{index}]"
-        if item.id in seen:
-            found.append(
-                Problem(
-                    f"duplicate item id `{item.id}` (also at index {seen[item.id]})", f"{where}.id"
-                )
-            )
-        seen.setdefault(item.id, index)
-        if not Decimal(0) < item.quantity <= MAX_QUANTITY:
-            found.append(
-                Problem(f"must be greater than 0 and at most {MAX_QUANTITY:,}", f"{where}.quantity")
-            )
-        if not Decimal(0) <= item.unit_value <= MAX_UNIT_VALUE:
-            found.append(
-                Problem(f"must be between 0 and {MAX_UNIT_VALUE:,}", f"{where}.unit_value")
-            )
+        line = item.get("id")
+        if isinstance(line, str) and line.strip():
+            key = unicodedata.normalize("NFC", line).strip()
+            if key in seen:
+                message = f"duplicate item id `{key}` (also at index {seen[key]})"
+                found.append(Problem(message, f"{where}.id"))
+            seen.setdefault(key, index)
+        quantity, value = item.get("quantity"), item.get("unit_value")
+        if _is_number(quantity) and _is_number(value):
+            total = Decimal(str(quantity)) * Decimal(str(value))
+            if total > MAX_LINE_VALUE:
+                message = f"line value (quantity x unit_value) exceeds {int(MAX_LINE_VALUE):,}"
+                found.append(Problem(message, f"{where}.unit_value"))
     return found
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _bounded(
+    low: Decimal, high: Decimal, *, low_inclusive: bool
+) -> Callable[[object, object], Decimal]:
+    above = "at least" if low_inclusive else "greater than"
+
+    def hook(value: object, type_: object) -> Decimal:
+        number = _decimal(value, type_)
+        if not ((number >= low) if low_inclusive else (number > low)) or number > high:
+            msg = f"must be {above} {low} and at most {int(high):,}"
+            raise _InvalidValueError(msg)
+        return number
+
+    return hook
 
 
 def _reject_constant(name: str) -> object:
@@ -431,14 +467,13 @@ def parse_case(data: str | bytes | Mapping[str, Any]) -> Case:
     if not isinstance(raw, Mapping):
         raise CaseError([Problem(f"expected an object, got {_json_type(raw)}", path="$")])
     converter = _make_converter()
+    problems = _cross_field_problems(raw)
     try:
         case = converter.structure(dict(raw), Case)
     except (ClassValidationError, IterableValidationError) as error:
-        problems = _problems(error, "$", _field_names(Case))
-        raise CaseError(sorted(problems, key=_problem_order)) from None
-    problems = _semantic_problems(case)
+        problems += _problems(error, "$", _field_names(Case))
     if problems:
-        raise CaseError(problems)
+        raise CaseError(sorted(set(problems), key=_problem_order))
     return case
 
 

@@ -1,7 +1,8 @@
 """The `dualcontrol` command line: a thin layer over the public API.
 
 Exit codes: 0 a decision was made (whatever its outcome); 2 invalid input (case or ruleset),
-with a message on stderr naming the file and the path; 1 an internal error.
+with a message on stderr naming the file and the path; 1 an internal error; 3 (`test` only)
+a golden case failed.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from typing import TextIO
 from .case import case_schema, load_json
 from .errors import CaseError, DualcontrolError, RulesetError
 from .explain import FORMATS, render, to_json, why_not
+from .golden import run_goldens
 from .policy import Policy
 from .rulesets import load_ruleset, shipped_rulesets
 from .run import ENGINES
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_FAILED = 0, 1, 2, 3
 
 
 class _UsageError(DualcontrolError):
@@ -152,6 +154,26 @@ def run_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def run_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """`dualcontrol test`: decide golden cases and compare with their expectations."""
+    policy = _policy(args)
+    report = run_goldens(policy, [Path(p) for p in args.paths], engine=args.engine)
+    for result in report.results:
+        if result.failures:
+            out.write(f"FAIL {result.golden.path}\n")
+            for failure in result.failures:
+                out.write(f"  {failure}\n")
+        elif args.verbose:
+            out.write(f"ok   {result.golden.path}\n")
+    failed = sum(1 for r in report.results if r.failures)
+    out.write(f"{len(report.results) - failed} passed, {failed} failed\n")
+    if report.unfired:
+        out.write(f"rules no golden case made fire ({len(report.unfired)}):\n")
+        for rule in report.unfired:
+            out.write(f"  {rule}\n")
+    return EXIT_OK if report.passed else EXIT_FAILED
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -180,6 +202,13 @@ def build_parser() -> argparse.ArgumentParser:
     rulesets = commands.add_parser("rulesets", help="list the shipped rulesets")
     rulesets.add_argument("--format", choices=("text", "json"), default="text")
     rulesets.set_defaults(handler=run_rulesets)
+
+    test = commands.add_parser("test", help="run golden cases (YAML) against rulesets")
+    test.add_argument("paths", nargs="+", metavar="PATH", help="golden files or directories")
+    test.add_argument("--ruleset", action="append", metavar="ID|PATH")
+    test.add_argument("--engine", choices=ENGINES, default="durable")
+    test.add_argument("-v", "--verbose", action="store_true", help="list passing cases too")
+    test.set_defaults(handler=run_test)
 
     schema = commands.add_parser("schema", help="print a JSON Schema")
     schema.add_argument("which", choices=("case",))

@@ -204,12 +204,29 @@ def _pattern_test(pattern: Pattern) -> Matcher:
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_]")
 
 
+def _joined_fields(rule: Rule) -> dict[str, set[str]]:
+    """alias -> fields a reference reads on either side of a join.
+
+    durable-rules fails a whole assertion (error 311) when a join reads a field a fact lacks,
+    so each pattern also requires the fields its joins read. This keeps the semantics: such a
+    binding could never satisfy the join anyway."""
+    needed: dict[str, set[str]] = {p.alias: set() for p in rule.patterns}
+    for pattern in rule.patterns:
+        for condition in pattern.conditions:
+            if isinstance(condition.value, Ref):
+                needed[pattern.alias].add(condition.field)
+                needed[condition.value.alias].add(condition.value.field)
+    return needed
+
+
 def _compile_rule(rule: Rule, index: int) -> CompiledRule:
     aliases = {p.alias: f"a{i}" for i, p in enumerate(rule.patterns)}
+    needed = _joined_fields(rule)
     patterns = []
     durable_patterns = []
     for pattern in rule.patterns:
         expressions: list[dict[str, object]] = [{"_t": pattern.fact_type}]
+        expressions.extend({"$ex": {field: 1}} for field in sorted(needed[pattern.alias]))
         for condition in pattern.conditions:
             expressions.extend(durable_condition(condition, aliases))
         durable_patterns.append({aliases[pattern.alias]: {"$and": expressions}})

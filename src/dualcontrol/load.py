@@ -49,8 +49,17 @@ def _location(mark: yaml.Mark, file: str) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
+_STANDARD_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")
+)
+
+
 def _convert(node: yaml.Node, loader: yaml.SafeLoader, file: str, problems: list[Problem]) -> Node:
     where = _location(node.start_mark, file)
+    if node.tag not in _STANDARD_TAGS:
+        problems.append(_problem(where, f"YAML tag `{node.tag}` is not allowed in rule files"))
+        return Node("scalar", None, where)
     if isinstance(node, yaml.MappingNode):
         pairs: list[tuple[Node, Node]] = []
         seen: dict[object, Location] = {}
@@ -73,8 +82,8 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader, file: str, problems: list
     if isinstance(node, yaml.ScalarNode):
         try:
             value = loader.construct_object(node, deep=True)
-        except yaml.YAMLError as error:
-            problems.append(_problem(where, f"invalid value: {error}"))
+        except (yaml.YAMLError, ValueError) as error:
+            problems.append(_problem(where, f"invalid value `{node.value}`: {error}"))
             value = node.value
         return Node("scalar", value, where)
     problems.append(_problem(where, "unsupported YAML node"))
