@@ -244,7 +244,7 @@ def test_long_strings_are_refused(base_case: dict[str, Any]) -> None:
         parse_case(base_case)
     program = compile_program(load_ruleset("starter"), parse_case(dict(base_case, end_use={})).date)
     with pytest.raises(EngineError, match="longer than the 65535 bytes"):
-        DurableEngine(program).run((Fact("case", "case", (("reference", "é" * 40_000),)),))
+        DurableEngine(program).run((Fact("case", "case", (("end_use_text", "é" * 40_000),)),))
 
 
 # 8. colliding fact ids -----------------------------------------------------------------------

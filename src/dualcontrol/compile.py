@@ -19,6 +19,7 @@ drained and guarantees an action ran before the session is deleted.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Mapping
 
@@ -76,6 +77,23 @@ class Program:
     ruleset: Ruleset
     day: dt.date
     rules: tuple[CompiledRule, ...]
+
+    @functools.cached_property
+    def used_fields(self) -> Mapping[str, frozenset[str]]:
+        """Fact type -> the fields some rule tests or joins on. Other fields cannot change
+        what matches, so the engine is not given them."""
+        used: dict[str, set[str]] = {}
+        for compiled in self.rules:
+            types = {p.alias: p.fact_type for p in compiled.rule.patterns}
+            for pattern in compiled.rule.patterns:
+                fields = used.setdefault(pattern.fact_type, set())
+                for condition in pattern.conditions:
+                    fields.add(condition.field)
+                    if isinstance(condition.value, Ref):
+                        used.setdefault(types[condition.value.alias], set()).add(
+                            condition.value.field
+                        )
+        return {name: frozenset(fields) for name, fields in used.items()}
 
     def durable_definition(self) -> dict[str, object]:
         """The durable-rules ruleset definition (a fresh copy: durable mutates what it gets)."""

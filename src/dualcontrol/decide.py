@@ -58,14 +58,32 @@ __all__ = [
 DisplayValue = str | int | float | bool
 
 
+def _displayed(fact: Fact, fact_type: FactType | None) -> tuple[tuple[str, DisplayValue], ...]:
+    return tuple((name, display_value(fact_type, fact, name, value)) for name, value in fact.fields)
+
+
 @attrs.frozen
 class MatchedFact:
-    """A fact as a finding quotes it: its alias in the rule, key, type and displayed fields."""
+    """A fact as a finding quotes it: its alias in the rule, the fact and its type."""
 
     alias: str
-    key: str
-    type: str
-    fields: tuple[tuple[str, DisplayValue], ...]
+    fact: Fact
+    fact_type: FactType | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def key(self) -> str:
+        """The fact's key."""
+        return self.fact.key
+
+    @property
+    def type(self) -> str:
+        """The fact's type name."""
+        return self.fact.type
+
+    @property
+    def fields(self) -> tuple[tuple[str, DisplayValue], ...]:
+        """The fact's fields as people read them (dates ISO, money with its currency)."""
+        return _displayed(self.fact, self.fact_type)
 
 
 @attrs.frozen
@@ -80,10 +98,24 @@ class Support:
 class Step:
     """A fact in the chain behind a finding: derived (with its supports) or input."""
 
-    key: str
-    type: str
-    fields: tuple[tuple[str, DisplayValue], ...]
+    fact: Fact
     derived_by: tuple[Support, ...] = ()
+    fact_type: FactType | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def key(self) -> str:
+        """The fact's key."""
+        return self.fact.key
+
+    @property
+    def type(self) -> str:
+        """The fact's type name."""
+        return self.fact.type
+
+    @property
+    def fields(self) -> tuple[tuple[str, DisplayValue], ...]:
+        """The fact's fields as people read them."""
+        return _displayed(self.fact, self.fact_type)
 
 
 @attrs.frozen
@@ -212,17 +244,6 @@ class _Builder:
         self.item_ids = item_ids
         self.findings: list[Finding] = []
 
-    def types(self, ruleset: Ruleset) -> Mapping[str, FactType]:
-        return {t.name: t for t in ruleset.fact_types}
-
-    def display(
-        self, types: Mapping[str, FactType], fact: Fact
-    ) -> tuple[tuple[str, DisplayValue], ...]:
-        fact_type = types.get(fact.type)
-        return tuple(
-            (name, display_value(fact_type, fact, name, value)) for name, value in fact.fields
-        )
-
     def render(
         self, template: Template, bound: Mapping[str, Fact], types: Mapping[str, FactType]
     ) -> str:
@@ -260,10 +281,9 @@ class _Builder:
                 derived_by.append(Support(f"{ruleset.id}/{firing.rule_id}", firing.fact_keys()))
                 pending.extend(k for k in firing.fact_keys() if k not in steps)
             steps[key] = Step(
-                key,
-                fact.type,
-                self.display(types, fact),
+                fact,
                 tuple(sorted(set(derived_by), key=lambda s: (s.rule, s.facts))),
+                types.get(fact.type),
             )
         return tuple(steps[k] for k in sorted(steps))
 
@@ -286,7 +306,7 @@ class _Builder:
             )
             return
         result = run.result
-        types = self.types(ruleset)
+        types = ruleset.types_by_name
         supports: dict[str, list[Firing]] = {}
         for firing in result.firings:
             if firing.derived is not None:
@@ -325,8 +345,7 @@ class _Builder:
             "rationale": self.render(action.rationale, bound, types),
             "lines": tuple(lines) if lines else None,
             "facts": tuple(
-                MatchedFact(alias, fact.key, fact.type, self.display(types, fact))
-                for alias, fact in bound.items()
+                MatchedFact(alias, fact, types.get(fact.type)) for alias, fact in bound.items()
             ),
             "because": self.because(bound.values(), result, supports, ruleset, types),
         }

@@ -33,7 +33,7 @@ import durable_rules_engine
 
 from .compile import END_RULE, END_TYPE, CompiledRule, Program
 from .errors import EngineError
-from .facts import Fact, dump_json
+from .facts import Fact, dump_json, encode, engine_value
 from .run import MAX_FACTS, Firing, RunResult, check_limits, derive_fact
 from .tree import Derive
 
@@ -63,15 +63,41 @@ def _delete(handle: list[int | None]) -> None:
         handle[0] = None
 
 
-def _engine_fields(fact: Fact) -> dict[str, object]:
+_SAFE_CHARS = MAX_STRING_BYTES // 4
+"""A string this short cannot exceed `MAX_STRING_BYTES` in its JSON form (control characters,
+the only ones escaped to more than two bytes, never reach the engine)."""
+
+
+def _engine_fields(fact: Fact, used: Mapping[str, frozenset[str]]) -> dict[str, object]:
+    """The fact as the engine gets it, without its session and id: only the fields some rule
+    reads (see `Program.used_fields`)."""
+    wanted = used.get(fact.type, frozenset())
+    out: dict[str, object] = {"_t": fact.type}
     for name, value in fact.fields:
-        if isinstance(value, str) and len(value.encode("utf-8")) > MAX_STRING_BYTES:
-            msg = (
-                f"fact `{fact.key}` field `{name}` is longer than the {MAX_STRING_BYTES} "
-                "bytes the engine compares correctly"
-            )
-            raise EngineError(msg)
-    return dict(fact.fields)
+        if name not in wanted:
+            continue
+        if type(value) is float:
+            out[name] = engine_value(value)
+            continue
+        if type(value) is str and len(value) > _SAFE_CHARS:
+            _check_length(fact, name, value)
+        out[name] = value
+    return out
+
+
+def _check_length(fact: Fact, name: str, value: str) -> None:
+    size = len(value.encode("utf-8")) + value.count('"') + value.count("\\")
+    if size > MAX_STRING_BYTES:
+        msg = (
+            f"fact `{fact.key}` field `{name}` is longer than the {MAX_STRING_BYTES} "
+            "bytes the engine compares correctly"
+        )
+        raise EngineError(msg)
+
+
+Fragments = dict[int, tuple[Fact, str]]
+"""id(fact) -> (fact, its JSON without braces, session and id): the serialised rows of
+tables, which recur in every evaluation."""
 
 
 class DurableEngine:
@@ -82,15 +108,15 @@ class DurableEngine:
         self._rules: Mapping[str, CompiledRule] = program.by_name()
         self._definition = program.durable_definition()
         self._lock = threading.Lock()
+        self._fragments: Fragments = {}
         self._handle: list[int | None] = [None]
         self._handle[0] = self._create()
         self._finalizer = weakref.finalize(self, _delete, self._handle)
 
     def _create(self) -> int:
         name = f"{self.program.ruleset.id}-{next(_names)}"
-        definition = json.loads(dump_json(self._definition))
         try:
-            handle: int = durable_rules_engine.create_ruleset(name, dump_json(definition))
+            handle: int = durable_rules_engine.create_ruleset(name, dump_json(self._definition))
         except durable_rules_engine.error as error:
             msg = f"durable-rules refused the ruleset: {error}"
             raise EngineError(msg) from None
@@ -105,17 +131,19 @@ class DurableEngine:
         with self._lock:
             self._finalizer()
 
-    def run(self, facts: tuple[Fact, ...]) -> RunResult:
-        """Evaluate the program on `facts`; `EngineError` on any engine fault."""
+    def run(self, facts: tuple[Fact, ...], shared: tuple[Fact, ...] = ()) -> RunResult:
+        """Evaluate the program on `facts` and `shared` facts; `EngineError` on any engine
+        fault. `shared` facts (table rows) recur across evaluations: their serialisation is
+        kept."""
         with self._lock:
             if self._handle[0] is None:
                 msg = "the engine is closed"
                 raise EngineError(msg)
             handle = self._handle[0]
-            session = _Session(self._rules, handle)
+            session = _Session(self.program, self._rules, handle)
             healthy = False
             try:
-                result = session.run(facts)
+                result = session.run(facts, shared, self._fragments)
                 healthy = True
                 return result
             except EngineError:
@@ -133,8 +161,9 @@ class DurableEngine:
 class _Session:
     """One evaluation: assert, drain the agenda, record firings."""
 
-    def __init__(self, rules: Mapping[str, CompiledRule], handle: int) -> None:
+    def __init__(self, program: Program, rules: Mapping[str, CompiledRule], handle: int) -> None:
         self.rules = rules
+        self.used = program.used_fields
         self.handle = handle
         self.known: dict[str, Fact] = {}
         self.by_engine_id: dict[str, str] = {}
@@ -142,7 +171,8 @@ class _Session:
         self.fired: dict[tuple[int, tuple[tuple[str, str], ...]], Firing] = {}
         self.acted = False
 
-    def engine_fact(self, fact: Fact) -> dict[str, object]:
+    def register(self, fact: Fact) -> str:
+        """Give `fact` the next engine id."""
         if self.next_id > MAX_FACTS:
             msg = f"evaluation stopped: more than {MAX_FACTS} facts"
             raise EngineError(msg)
@@ -150,14 +180,35 @@ class _Session:
         self.next_id += 1
         self.by_engine_id[engine_id] = fact.key
         self.known[fact.key] = fact
-        return {"sid": SESSION, "id": engine_id, "_t": fact.type, **_engine_fields(fact)}
+        return engine_id
 
-    def run(self, facts: tuple[Fact, ...]) -> RunResult:
-        ordered = sorted({f.key: f for f in facts}.values(), key=lambda f: f.key)
-        batch = [self.engine_fact(fact) for fact in ordered]
-        batch.append({"sid": SESSION, "id": str(self.next_id), "_t": END_TYPE})
+    def engine_fact(self, fact: Fact) -> dict[str, object]:
+        engine_id = self.register(fact)
+        return {"sid": SESSION, "id": engine_id, **_engine_fields(fact, self.used)}
+
+    def batch(self, facts: tuple[Fact, ...], shared: tuple[Fact, ...], fragments: Fragments) -> str:
+        """The JSON array of every fact, then the end marker."""
+        own = [self.engine_fact(f) for f in facts if f.key not in self.known]
+        pieces = [encode(own)[1:-1]] if own else []
+        for fact in shared:
+            if fact.key in self.known:
+                continue
+            engine_id = self.register(fact)
+            cached = fragments.get(id(fact))
+            if cached is None or cached[0] is not fact:
+                cached = (fact, encode(_engine_fields(fact, self.used))[1:])
+                fragments[id(fact)] = cached
+            pieces.append(f'{{"sid":"{SESSION}","id":"{engine_id}",{cached[1]}')
+        end_id = str(self.next_id)
         self.next_id += 1
-        code, state = durable_rules_engine.assert_facts(self.handle, dump_json(batch))
+        pieces.append(f'{{"sid":"{SESSION}","id":"{end_id}","_t":"{END_TYPE}"}}')
+        return "[" + ",".join(pieces) + "]"
+
+    def run(
+        self, facts: tuple[Fact, ...], shared: tuple[Fact, ...], fragments: Fragments
+    ) -> RunResult:
+        text = self.batch(facts, shared, fragments)
+        code, state = durable_rules_engine.assert_facts(self.handle, text)
         if code not in (0, 1):
             msg = f"durable-rules rejected the facts (code {code})"
             raise EngineError(msg)
@@ -194,7 +245,7 @@ class _Session:
             derived = fact.key
             if fact.key not in self.known:
                 payload = self.engine_fact(fact)
-                code, _ = durable_rules_engine.assert_fact(self.handle, dump_json(payload))
+                code, _ = durable_rules_engine.assert_fact(self.handle, encode(payload))
                 if code not in (0, 1):
                     msg = f"durable-rules rejected derived fact `{fact.key}` (code {code})"
                     raise EngineError(msg)

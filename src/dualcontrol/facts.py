@@ -32,7 +32,9 @@ __all__ = [
     "date_value",
     "derived_key",
     "dump_json",
+    "encode",
     "engine_string",
+    "engine_value",
     "from_date_value",
     "minor_units",
 ]
@@ -121,12 +123,12 @@ BUILTIN_FACT_TYPES: Mapping[str, FactType] = MappingProxyType(
 )
 """The fact types every ruleset can match, built from the case."""
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = {code: " " for code in (*range(0x20), 0x7F)}
 
 
 def engine_string(text: str) -> str:
     """A string as facts hold it: control characters (newlines, tabs) become spaces."""
-    return _CONTROL.sub(" ", text)
+    return text if text.isprintable() else text.translate(_CONTROL)
 
 
 def date_value(day: dt.date) -> int:
@@ -175,9 +177,10 @@ class Fact:
         return dict(self.fields)
 
 
-def _fact(key: str, type_: str, **values: Literal | None) -> Fact:
-    fields = tuple(sorted((k, v) for k, v in values.items() if v is not None))
-    return Fact(key, type_, fields)
+def _fact(key: str, type_: str, pairs: tuple[tuple[str, Literal | None], ...]) -> Fact:
+    """A fact from (field, value) pairs given in field-name order; `None` values are left
+    out."""
+    return Fact(key, type_, tuple(p for p in pairs if p[1] is not None))  # type: ignore[misc]
 
 
 def _opt(text: str | None) -> str | None:
@@ -192,70 +195,81 @@ def classification_refs(code: str) -> tuple[str, ...]:
 
 
 def case_facts(case: Case, as_of: dt.date) -> tuple[Fact, ...]:
-    """The input facts of `case`, evaluated as of `as_of`, in canonical (key) order."""
-    facts: list[Fact] = []
-    end_users = sum(1 for p in case.parties if p.role == "end_user")
-    facts.append(
+    """The input facts of `case`, evaluated as of `as_of`, in canonical (key) order.
+
+    Fields are listed in name order (the order `Fact` keeps them in).
+    """
+    end_use = case.end_use
+    facts: list[Fact] = [
         _fact(
             "case",
             "case",
-            reference=engine_string(case.id),
-            date=date_value(case.date),
-            as_of=date_value(as_of),
-            exporter_name=engine_string(case.exporter.name),
-            exporter_country=case.exporter.country,
-            destination=case.destination,
-            items=len(case.items),
-            parties=len(case.parties),
-            end_users=end_users,
-            purposes=len(set(case.end_use.purposes)),
-            red_flags=len(set(case.red_flags)),
-            transits=len(set(case.transit)),
-            end_use_statement=case.end_use.statement_provided,
-            end_use_text=_opt(case.end_use.text),
+            (
+                ("as_of", date_value(as_of)),
+                ("date", date_value(case.date)),
+                ("destination", case.destination),
+                ("end_use_statement", end_use.statement_provided),
+                ("end_use_text", _opt(end_use.text)),
+                ("end_users", sum(1 for p in case.parties if p.role == "end_user")),
+                ("exporter_country", case.exporter.country),
+                ("exporter_name", engine_string(case.exporter.name)),
+                ("items", len(case.items)),
+                ("parties", len(case.parties)),
+                ("purposes", len(set(end_use.purposes))),
+                ("red_flags", len(set(case.red_flags))),
+                ("reference", engine_string(case.id)),
+                ("transits", len(set(case.transit))),
+            ),
         )
-    )
+    ]
     for item in case.items:
+        line = engine_string(item.id)
         eccn = item.eccn
         ear99 = eccn == "EAR99"
-        entry = eccn.split(".")[0] if eccn else None
-        value = minor_units(item.quantity * item.unit_value, item.currency)
+        entry = eccn.partition(".")[0] if eccn else None
+        listed = entry if entry is not None and not ear99 else None
+        eu_control = item.eu_control
         facts.append(
             _fact(
                 f"item:{item.id}",
                 "item",
-                line=engine_string(item.id),
-                description=engine_string(item.description),
-                classified=eccn is not None,
-                eccn=eccn,
-                eccn_entry=entry,
-                eccn_category=None if entry is None or ear99 else entry[0],
-                eccn_group=None if entry is None or ear99 else entry[1],
-                ear99=ear99,
-                eu_control=item.eu_control,
-                eu_entry=item.eu_control.split(".")[0] if item.eu_control else None,
-                quantity=float(item.quantity),
-                unit_value=minor_units(item.unit_value, item.currency),
-                value=value,
-                currency=item.currency,
-                medical_device=item.medical_device,
+                (
+                    ("classified", eccn is not None),
+                    ("currency", item.currency),
+                    ("description", engine_string(item.description)),
+                    ("ear99", ear99),
+                    ("eccn", eccn),
+                    ("eccn_category", listed[0] if listed else None),
+                    ("eccn_entry", entry),
+                    ("eccn_group", listed[1] if listed else None),
+                    ("eu_control", eu_control),
+                    ("eu_entry", eu_control.partition(".")[0] if eu_control else None),
+                    ("line", line),
+                    ("medical_device", item.medical_device),
+                    ("quantity", float(item.quantity)),
+                    ("unit_value", minor_units(item.unit_value, item.currency)),
+                    ("value", minor_units(item.quantity * item.unit_value, item.currency)),
+                ),
             )
         )
-        for regime, code in (("ccl", eccn), ("eu", item.eu_control)):
+        for regime, code in (("ccl", eccn), ("eu", eu_control)):
             if code is None:
                 continue
             refs = classification_refs(code)
+            last = len(refs) - 1
             for depth, ref in enumerate(refs):
                 facts.append(
                     _fact(
                         f"class:{item.id}:{regime}:{ref}",
                         "classification",
-                        line=engine_string(item.id),
-                        regime=regime,
-                        ref=ref,
-                        entry=refs[0],
-                        depth=depth,
-                        exact=depth == len(refs) - 1,
+                        (
+                            ("depth", depth),
+                            ("entry", refs[0]),
+                            ("exact", depth == last),
+                            ("line", line),
+                            ("ref", ref),
+                            ("regime", regime),
+                        ),
                     )
                 )
     for index, party in enumerate(case.parties):
@@ -263,23 +277,25 @@ def case_facts(case: Case, as_of: dt.date) -> tuple[Fact, ...]:
             _fact(
                 f"party:{index}",
                 "party",
-                index=index,
-                role=party.role,
-                name=engine_string(party.name),
-                country=party.country,
-                kind=party.kind,
-                address=_opt(party.address),
+                (
+                    ("address", _opt(party.address)),
+                    ("country", party.country),
+                    ("index", index),
+                    ("kind", party.kind),
+                    ("name", engine_string(party.name)),
+                    ("role", party.role),
+                ),
             )
         )
-    for purpose in sorted(set(case.end_use.purposes)):
-        facts.append(_fact(f"purpose:{purpose}", "purpose", code=purpose))
+    for purpose in sorted(set(end_use.purposes)):
+        facts.append(Fact(f"purpose:{purpose}", "purpose", (("code", purpose),)))
     for flag in sorted(set(case.red_flags)):
-        facts.append(
-            _fact(f"red_flag:{flag}", "red_flag", code=flag, number=RED_FLAGS[flag].number)
-        )
+        number = RED_FLAGS[flag].number
+        facts.append(Fact(f"red_flag:{flag}", "red_flag", (("code", flag), ("number", number))))
     for country in sorted(set(case.transit)):
-        facts.append(_fact(f"transit:{country}", "transit", country=country))
-    return tuple(sorted(facts, key=lambda f: f.key))
+        facts.append(Fact(f"transit:{country}", "transit", (("country", country),)))
+    facts.sort(key=lambda f: f.key)
+    return tuple(facts)
 
 
 def _number(value: float) -> str:
@@ -292,45 +308,41 @@ def _number(value: float) -> str:
     return text if "." in text else text + ".0"
 
 
-def _dump(value: object, out: list[str]) -> None:
-    if isinstance(value, bool):
-        out.append("true" if value else "false")
-    elif isinstance(value, int):
-        out.append(str(value))
-    elif isinstance(value, float):
-        out.append(_number(value))
-    elif isinstance(value, str):
-        out.append(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, Mapping):
-        out.append("{")
-        for index, (key, member) in enumerate(value.items()):
-            if index:
-                out.append(",")
-            out.append(json.dumps(str(key), ensure_ascii=False))
-            out.append(":")
-            _dump(member, out)
-        out.append("}")
-    elif isinstance(value, list | tuple):
-        out.append("[")
-        for index, member in enumerate(value):
-            if index:
-                out.append(",")
-            _dump(member, out)
-        out.append("]")
-    elif value is None:
-        out.append("null")
-    else:
-        msg = f"cannot serialise {type(value).__name__}"
-        raise TypeError(msg)
+_MARK = "\x01"
+_MARKED = re.compile(r'"\\u0001(-?[0-9]+\.[0-9]+)\\u0001"')
+
+
+def engine_value(value: object) -> object:
+    """`value` ready for `encode`: a float becomes a marked string that `encode` turns back
+    into a number in plain decimal notation (no string in a fact holds a control character,
+    so the mark cannot occur otherwise)."""
+    if type(value) is float:
+        return f"{_MARK}{_number(value)}{_MARK}"
+    return value
+
+
+def _prepare(value: object) -> object:
+    if isinstance(value, Mapping):
+        return {str(k): _prepare(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_prepare(v) for v in value]
+    if value is None or isinstance(value, str | int | float):
+        return engine_value(value)
+    msg = f"cannot serialise {type(value).__name__}"
+    raise TypeError(msg)
+
+
+def encode(value: object) -> str:
+    """JSON text of `value` whose floats went through `engine_value`."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return _MARKED.sub(r"\1", text) if "\\u0001" in text else text
 
 
 def dump_json(value: object) -> str:
     """Canonical JSON for the engine: raw UTF-8 (no `\\u` escapes), floats in plain decimal
     notation, keys in the order given. The same writer serves rules and facts, so strings are
     compared in one encoding."""
-    out: list[str] = []
-    _dump(value, out)
-    return "".join(out)
+    return encode(_prepare(value))
 
 
 def derived_key(fact_type: str, fields: Iterable[tuple[str, Literal]]) -> str:

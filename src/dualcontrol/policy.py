@@ -23,7 +23,7 @@ from .engine_reference import run_reference
 from .errors import EngineError, Problem, RulesetError
 from .facts import case_facts
 from .rulesets import load_ruleset, shipped_rulesets
-from .run import ENGINES, RunResult, table_facts
+from .run import ENGINES, RunResult, TableIndex, table_facts
 from .tree import Ruleset
 
 __all__ = ["Policy"]
@@ -48,6 +48,8 @@ class Policy:
         self.applicable_only = applicable_only
         self._lock = threading.Lock()
         self._programs: dict[tuple[str, frozenset[int]], tuple[Program, DurableEngine | None]] = {}
+        self._in_force: dict[tuple[str, dt.date], frozenset[int]] = {}
+        self._tables = {r.id: tuple(TableIndex(t) for t in r.tables) for r in self.rulesets}
         for ruleset in self.rulesets:
             _verify_with_engine(ruleset)
 
@@ -80,7 +82,11 @@ class Policy:
     def _program(
         self, ruleset: Ruleset, day: dt.date, engine: str
     ) -> tuple[Program, DurableEngine | None]:
-        in_force = frozenset(i for i, rule in enumerate(ruleset.rules) if rule.in_force(day))
+        in_force = self._in_force.get((ruleset.id, day))
+        if in_force is None:
+            in_force = frozenset(i for i, rule in enumerate(ruleset.rules) if rule.in_force(day))
+            if len(self._in_force) < 4096:
+                self._in_force[(ruleset.id, day)] = in_force
         key = (ruleset.id, in_force)
         with self._lock:
             found = self._programs.get(key)
@@ -104,10 +110,12 @@ class Policy:
     def _run(self, ruleset: Ruleset, case: Case, as_of: dt.date, engine: str) -> RulesetRun:
         try:
             facts = case_facts(case, as_of)
-            facts = facts + table_facts(ruleset.tables, facts)
+            rows = table_facts(self._tables[ruleset.id], facts)
             program, durable = self._program(ruleset, as_of, engine)
             result: RunResult = (
-                run_reference(program, facts) if durable is None else durable.run(facts)
+                run_reference(program, facts + rows)
+                if durable is None
+                else durable.run(facts, rows)
             )
             return RulesetRun(ruleset, result)
         except EngineError as error:

@@ -22,6 +22,7 @@ __all__ = [
     "MAX_FIRINGS",
     "Firing",
     "RunResult",
+    "TableIndex",
     "check_limits",
     "derive_fact",
     "table_facts",
@@ -81,30 +82,58 @@ def derive_fact(action: Derive, bindings: Mapping[str, Fact]) -> Fact:
     return Fact(derived_key(action.fact_type, fields), action.fact_type, tuple(fields))
 
 
-def table_facts(tables: Iterable[Table], inputs: Iterable[Fact]) -> tuple[Fact, ...]:
-    """The rows of each table to assert for these input facts.
+class TableIndex:
+    """The rows of one table as facts, indexed by their first selected column.
 
-    A table with `select` contributes only the rows whose selected column equals the value of
-    one of the named input fields; a table without it contributes every row.
+    A table with `select` contributes only the rows whose selected columns each equal the value
+    of one of the named input fields; a table without it contributes every row. Built once per
+    table, so selecting rows costs a lookup, not a scan.
     """
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.facts = tuple(
+            Fact(f"{table.id}:{number + 1}", table.id, row) for number, row in enumerate(table.rows)
+        )
+        self.by_value: dict[Literal, list[Fact]] = {}
+        if table.select:
+            first = table.select[0][0]
+            for fact in self.facts:
+                value = fact.get(first)
+                if value is not None:
+                    self.by_value.setdefault(value, []).append(fact)
+
+    def select(self, inputs: Mapping[str, list[Fact]]) -> list[Fact]:
+        """The facts of the rows to assert for these input facts (by type)."""
+        if not self.table.select:
+            return list(self.facts)
+        wanted: list[tuple[str, set[Literal]]] = []
+        for column, sources in self.table.select:
+            values: set[Literal] = set()
+            for type_name, field in sources:
+                for fact in inputs.get(type_name, ()):
+                    value = fact.get(field)
+                    if value is not None:
+                        values.add(value)
+            wanted.append((column, values))
+        (_first, first_values), rest = wanted[0], wanted[1:]
+        found: list[Fact] = []
+        for value in sorted(first_values, key=str):
+            for fact in self.by_value.get(value, ()):
+                if all(fact.get(column) in values for column, values in rest):
+                    found.append(fact)
+        return found
+
+
+def table_facts(tables: Iterable[Table | TableIndex], inputs: Iterable[Fact]) -> tuple[Fact, ...]:
+    """The table facts to assert for these input facts (see `TableIndex`)."""
     by_type: dict[str, list[Fact]] = {}
     for fact in inputs:
         by_type.setdefault(fact.type, []).append(fact)
     out: list[Fact] = []
     for table in tables:
-        wanted: list[tuple[str, set[Literal]]] = []
-        for column, sources in table.select:
-            values: set[Literal] = set()
-            for type_name, field in sources:
-                for fact in by_type.get(type_name, ()):
-                    value = fact.get(field)
-                    if value is not None:
-                        values.add(value)
-            wanted.append((column, values))
-        for number, row in enumerate(table.rows):
-            cells = dict(row)
-            if all(cells.get(column) in values for column, values in wanted):
-                out.append(Fact(f"{table.id}:{number + 1}", table.id, row))
+        index = table if isinstance(table, TableIndex) else TableIndex(table)
+        out.extend(index.select(by_type))
     return tuple(out)
 
 

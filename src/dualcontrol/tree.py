@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from collections.abc import Mapping
 
 import attrs
@@ -262,6 +263,11 @@ class Ruleset:
     exporter_countries: tuple[str, ...] = ()
     description: str = ""
 
+    @functools.cached_property
+    def types_by_name(self) -> Mapping[str, FactType]:
+        """Fact type name -> fact type."""
+        return {t.name: t for t in self.fact_types}
+
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id (without the ruleset prefix); `KeyError` if none."""
         for rule in self.rules:
@@ -271,7 +277,4 @@ class Ruleset:
 
     def fact_type(self, name: str) -> FactType:
         """The fact type with this name; `KeyError` if none."""
-        for fact_type in self.fact_types:
-            if fact_type.name == name:
-                return fact_type
-        raise KeyError(name)
+        return self.types_by_name[name]
