@@ -11,6 +11,7 @@ import datetime as dt
 import enum
 import functools
 from collections.abc import Mapping
+from types import MappingProxyType
 
 import attrs
 
@@ -223,9 +224,13 @@ class FactType:
     currencies: tuple[tuple[str, str], ...] = ()
     """Currency of each money field whose currency is fixed (table columns)."""
 
+    @functools.cached_property
+    def _field_map(self) -> Mapping[str, FieldType]:
+        return MappingProxyType(dict(self.fields))
+
     def field_types(self) -> Mapping[str, FieldType]:
-        """Field name -> type."""
-        return dict(self.fields)
+        """Field name -> type (read-only)."""
+        return self._field_map
 
 
 @attrs.frozen
