@@ -238,7 +238,7 @@ tables:
     file: groups.csv
     columns: {country: country, group: string, since: date}
     select: {country: [case.destinaton], grp: [case.destination]}
-  missing:
+  absent:
     file: nowhere.csv
     columns: {a: string}
 """,

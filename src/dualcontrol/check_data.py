@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+import attrs
+
 from .errors import Problem
 from .facts import BUILTIN_FACT_TYPES, date_value, engine_string, minor_units
 from .load import CsvRow, Node, read_csv, read_yaml
@@ -59,6 +61,18 @@ class Checked:
         self.fact_types: dict[str, FactType] = dict(BUILTIN_FACT_TYPES)
         self.tables: list[Table] = []
         self.rules: list[Rule] = []
+
+
+@attrs.define
+class _Shape:
+    """How a table's file maps to its facts: typed columns, ignored columns, unpivoting."""
+
+    columns: dict[str, FieldType]
+    currencies: dict[str, str]
+    countries: set[str]
+    ignore: tuple[str, ...] = ()
+    pivoted: tuple[str, ...] = ()
+    pivot_fields: tuple[str, ...] = ()
 
 
 class DataChecker:
@@ -276,41 +290,64 @@ class DataChecker:
                 value,
                 f"table `{name}`",
                 ("file", "columns"),
-                ("description", "source", "edition", "select"),
+                ("description", "source", "edition", "select", "ignore", "unpivot"),
             )
             if entries is None or "file" not in entries or "columns" not in entries:
                 continue
             declared = self.field_declarations(entries["columns"], f"table `{name}`")
             columns = {f: t for f, t, _ in declared}
-            currencies = tuple((f, c) for f, t, c in declared if t is FieldType.MONEY and c)
+            currencies = {f: c for f, t, c in declared if t is FieldType.MONEY and c}
             countries = {f for f, _, c in declared if c == "country"}
             for field, field_type, currency in declared:
                 if field_type is FieldType.MONEY and currency is None:
                     self.error(entries["columns"], f"money column `{field}` needs a `currency`")
-            fact_type = FactType(
-                name,
-                tuple(columns.items()),
-                "table",
-                self.string(entries["description"], "description") or ""
-                if "description" in entries
-                else "",
-                currencies,
+            shape = _Shape(columns, currencies, countries)
+            if "ignore" in entries:
+                shape.ignore = self.names(entries["ignore"], "ignore")
+            if "unpivot" in entries:
+                self.unpivot(entries["unpivot"], shape)
+            description = ""
+            if "description" in entries:
+                description = self.string(entries["description"], "description") or ""
+            fields = tuple(columns.items()) + tuple(
+                (f, FieldType.STRING) for f in shape.pivot_fields
             )
+            fact_type = FactType(name, fields, "table", description, tuple(currencies.items()))
             self.out.fact_types[name] = fact_type
-            rows = self.table_rows(entries["file"], fact_type, dict(currencies), countries)
+            rows = self.table_rows(entries["file"], shape)
             select = self.table_select(entries.get("select"), fact_type)
             source = self.string(entries["source"], "source") if "source" in entries else None
             edition = self.date(entries["edition"], "edition") if "edition" in entries else None
             file_text = entries["file"].value if isinstance(entries["file"].value, str) else ""
             self.out.tables.append(Table(name, fact_type, rows, select, file_text, source, edition))
 
-    def table_rows(
-        self,
-        node: Node,
-        fact_type: FactType,
-        currencies: dict[str, str],
-        countries: set[str],
-    ) -> tuple[tuple[tuple[str, Literal], ...], ...]:
+    def names(self, node: Node, what: str) -> tuple[str, ...]:
+        out = []
+        for item in self.sequence(node, what):
+            text = self.string(item, f"a name in {what}")
+            if text is not None:
+                out.append(text)
+        return tuple(out)
+
+    def unpivot(self, node: Node, shape: _Shape) -> None:
+        entries = self.fields(node, "unpivot", ("columns", "name", "value"))
+        if entries is None or len(entries) < 3:
+            return
+        pivoted = self.names(entries["columns"], "unpivot columns")
+        name = self.string(entries["name"], "unpivot name", _NAME)
+        value = self.string(entries["value"], "unpivot value", _NAME)
+        if not pivoted or name is None or value is None:
+            if not pivoted and entries["columns"].kind == "seq":
+                self.error(entries["columns"], "unpivot needs at least one column")
+            return
+        for field in (name, value):
+            if field in shape.columns:
+                self.error(node, f"unpivot field `{field}` is already a column of the table")
+                return
+        shape.pivoted = pivoted
+        shape.pivot_fields = (name, value)
+
+    def table_rows(self, node: Node, shape: _Shape) -> tuple[tuple[tuple[str, Literal], ...], ...]:
         relative = self.string(node, "table file")
         if relative is None:
             return ()
@@ -318,73 +355,94 @@ class DataChecker:
         if not path.is_relative_to(self.root.resolve()) or not path.is_file():
             self.error(node, f"table file `{relative}` does not exist in the ruleset directory")
             return ()
-        columns = fact_type.field_types()
         display = self.display(path)
-        rows: list[tuple[tuple[str, Literal], ...]] = []
         if path.suffix == ".csv":
-            read = read_csv(path, display, self.problems)
-            if read is None:
+            return self.csv_table(path, display, shape)
+        if path.suffix in (".yaml", ".yml"):
+            if shape.ignore or shape.pivoted:
+                self.error(node, "`ignore` and `unpivot` apply to CSV tables only")
                 return ()
-            header, csv_rows = read
-            for name in header:
-                if name not in columns:
-                    self.error(
-                        Location(display, 1, 1),
-                        f"column `{name}` is not declared in the table{suggest(name, columns)}",
-                    )
-            missing = [c for c in columns if c not in header]
-            if missing:
+            return self.yaml_table(path, display, shape)
+        self.error(node, f"table file `{relative}` must be .csv or .yaml")
+        return ()
+
+    def csv_table(
+        self, path: Path, display: str, shape: _Shape
+    ) -> tuple[tuple[tuple[str, Literal], ...], ...]:
+        read = read_csv(path, display, self.problems)
+        if read is None:
+            return ()
+        header, csv_rows = read
+        known = set(shape.columns) | set(shape.ignore) | set(shape.pivoted)
+        for name in header:
+            if name not in known:
                 self.error(
                     Location(display, 1, 1),
-                    f"declared columns missing from the file: {', '.join(missing)}",
+                    f"column `{name}` is not declared in the table{suggest(name, shape.columns)}",
                 )
-                return ()
-            for row in csv_rows:
-                rows.append(self.csv_row(row, display, columns, currencies, countries))
-        elif path.suffix in (".yaml", ".yml"):
-            root = read_yaml(path, display, self.problems)
-            if root is None:
-                return ()
-            for item in self.sequence(root, "a YAML table"):
-                entries = self.fields(item, "a table row", (), columns)
-                if entries is None:
-                    continue
-                cells: list[tuple[str, Literal]] = []
-                for name, value_node in entries.items():
-                    value = self.literal(
-                        value_node, columns[name], f"column `{name}`", currencies.get(name)
-                    )
-                    if value is not None and name in countries:
-                        self.country_value(value_node, value)
-                    if value is not None:
-                        cells.append((name, value))
-                rows.append(tuple(sorted(cells)))
-        else:
-            self.error(node, f"table file `{relative}` must be .csv or .yaml")
+        missing = [c for c in (*shape.columns, *shape.ignore, *shape.pivoted) if c not in header]
+        if missing:
+            self.error(
+                Location(display, 1, 1),
+                f"declared columns missing from the file: {', '.join(missing)}",
+            )
+            return ()
+        rows: list[tuple[tuple[str, Literal], ...]] = []
+        for row in csv_rows:
+            base = self.csv_row(row, display, shape)
+            if not shape.pivoted:
+                rows.append(base)
+                continue
+            name_field, value_field = shape.pivot_fields
+            raw = {name: text.strip() for name, text, _ in row.cells}
+            for column in shape.pivoted:
+                if raw[column]:
+                    cells = (*base, (name_field, column), (value_field, engine_string(raw[column])))
+                    rows.append(tuple(sorted(cells)))
+        return tuple(rows)
+
+    def yaml_table(
+        self, path: Path, display: str, shape: _Shape
+    ) -> tuple[tuple[tuple[str, Literal], ...], ...]:
+        root = read_yaml(path, display, self.problems)
+        if root is None:
+            return ()
+        rows: list[tuple[tuple[str, Literal], ...]] = []
+        for item in self.sequence(root, "a YAML table"):
+            entries = self.fields(item, "a table row", (), shape.columns)
+            if entries is None:
+                continue
+            cells: list[tuple[str, Literal]] = []
+            for name, value_node in entries.items():
+                value = self.literal(
+                    value_node, shape.columns[name], f"column `{name}`", shape.currencies.get(name)
+                )
+                if value is not None and name in shape.countries:
+                    self.country_value(value_node, value)
+                if value is not None:
+                    cells.append((name, value))
+            rows.append(tuple(sorted(cells)))
         return tuple(rows)
 
     def country_value(self, where: Node | Location, value: Literal) -> None:
         if value not in COUNTRIES:
             self.error(where, f"unknown country code `{value}`{suggest(str(value), COUNTRIES)}")
 
-    def csv_row(
-        self,
-        row: CsvRow,
-        display: str,
-        columns: Mapping[str, FieldType],
-        currencies: Mapping[str, str],
-        countries: set[str],
-    ) -> tuple[tuple[str, Literal], ...]:
+    def csv_row(self, row: CsvRow, display: str, shape: _Shape) -> tuple[tuple[str, Literal], ...]:
         cells: list[tuple[str, Literal]] = []
         for name, raw, column in row.cells:
+            if name not in shape.columns:
+                continue
             where = Location(display, row.line, column)
             text = unicodedata.normalize("NFC", raw.strip())
             if not text:
                 continue
-            value = self.parse_cell(text, columns[name], currencies.get(name), where, name)
+            value = self.parse_cell(
+                text, shape.columns[name], shape.currencies.get(name), where, name
+            )
             if value is None:
                 continue
-            if name in countries:
+            if name in shape.countries:
                 self.country_value(where, value)
             cells.append((name, value))
         return tuple(sorted(cells))

@@ -118,6 +118,13 @@ BUILTIN_FACT_TYPES: Mapping[str, FactType] = MappingProxyType(
             _builtin("purpose", "one declared end-use purpose", code=S),
             _builtin("red_flag", "one Know Your Customer red flag", code=S, number=INT),
             _builtin("transit", "one country of transit", country=S),
+            _builtin(
+                "missing",
+                "a value the case looked up in a table's selected column and no row has",
+                table=S,
+                column=S,
+                value=S,
+            ),
         )
     }
 )

@@ -86,8 +86,9 @@ class TableIndex:
     """The rows of one table as facts, indexed by their first selected column.
 
     A table with `select` contributes only the rows whose selected columns each equal the value
-    of one of the named input fields; a table without it contributes every row. Built once per
-    table, so selecting rows costs a lookup, not a scan.
+    of one of the named input fields; a table without it contributes every row. A looked-up
+    string no row has in its column gives a `missing` fact, so rules can state absence without
+    negation. Built once per table, so selecting rows costs a lookup, not a scan.
     """
 
     def __init__(self, table: Table) -> None:
@@ -96,6 +97,10 @@ class TableIndex:
             Fact(f"{table.id}:{number + 1}", table.id, row) for number, row in enumerate(table.rows)
         )
         self.by_value: dict[Literal, list[Fact]] = {}
+        self.present = {
+            column: frozenset(v for f in self.facts if (v := f.get(column)) is not None)
+            for column, _ in table.select
+        }
         if table.select:
             first = table.select[0][0]
             for fact in self.facts:
@@ -117,7 +122,16 @@ class TableIndex:
                         values.add(value)
             wanted.append((column, values))
         (_first, first_values), rest = wanted[0], wanted[1:]
-        found: list[Fact] = []
+        found: list[Fact] = [
+            Fact(
+                f"missing:{self.table.id}:{column}:{value}",
+                "missing",
+                (("column", column), ("table", self.table.id), ("value", value)),
+            )
+            for column, values in wanted
+            for value in sorted(v for v in values if isinstance(v, str))
+            if value not in self.present[column]
+        ]
         for value in sorted(first_values, key=str):
             for fact in self.by_value.get(value, ()):
                 if all(fact.get(column) in values for column, values in rest):
