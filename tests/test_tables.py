@@ -35,7 +35,10 @@ rules:
     cite: c
     when:
       - missing as x: {table: rows, column: code}
-    decide: {outcome: review, open: "add the destination", rationale: "{x.value} is not in the chart"}
+    decide:
+      outcome: review
+      open: "add the destination"
+      rationale: "{x.value} is not in the chart"
   - id: row
     title: the destination's row
     cite: c
