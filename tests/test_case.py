@@ -148,3 +148,46 @@ def test_schema_is_derived_from_the_model_and_accepts_the_example(
     bad = dict(base_case, destination="XX")
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema)
+
+
+def test_screening_hits_and_regions_are_validated(base_case: dict[str, Any]) -> None:
+    base_case["destination_region"] = "krim"
+    base_case["screening"] = [
+        {"party": 0, "list": "entity_list", "entry_id": "EL-1", "name": "Acme", "score": 0.9},
+        {"party": 5, "list": "entity list", "entry_id": "x", "name": "y", "basis": "affiliate"},
+    ]
+    assert problems(base_case) == [
+        "$.destination_region: unknown region `krim`: did you mean `crimea`?",
+        "$.screening[1]: an affiliate hit needs its `share`",
+        "$.screening[1].list: unknown screening list `entity list`: did you mean `entity_list`?",
+        "$.screening[1].party: no party with index 5 (the case has 1)",
+    ]
+
+
+def test_screening_hits_become_facts(base_case: dict[str, Any]) -> None:
+    base_case["screening"] = [
+        {
+            "party": 0,
+            "list": "entity_list",
+            "entry_id": "EL-1",
+            "name": "Acme",
+            "score": 0.875,
+            "basis": "affiliate",
+            "share": 50,
+            "license_policy": "Presumption of denial",
+        },
+    ]
+    case = parse_case(base_case)
+    (hit,) = [f for f in case_facts(case, case.date) if f.type == "screening_hit"]
+    assert hit.as_dict() == {
+        "basis": "affiliate",
+        "entry_id": "EL-1",
+        "license_policy": "Presumption of denial",
+        "list": "entity_list",
+        "listed_name": "Acme",
+        "match": True,
+        "party": 0,
+        "score": 88,
+        "share": 50.0,
+        "source": "case",
+    }

@@ -30,6 +30,9 @@ from .vocab import (
     PARTY_ROLES,
     PURPOSES,
     RED_FLAGS,
+    REGIONS,
+    SCREENING_BASES,
+    SCREENING_LISTS,
 )
 
 __all__ = [
@@ -39,6 +42,7 @@ __all__ = [
     "Exporter",
     "Item",
     "Party",
+    "ScreeningHit",
     "case_schema",
     "case_to_dict",
     "parse_case",
@@ -60,6 +64,13 @@ Role = NewType("Role", str)
 PartyKind = NewType("PartyKind", str)
 Purpose = NewType("Purpose", str)
 RedFlagCode = NewType("RedFlagCode", str)
+Region = NewType("Region", str)
+ScreeningList = NewType("ScreeningList", str)
+ScreeningBasis = NewType("ScreeningBasis", str)
+Score = NewType("Score", Decimal)
+"""A match score between 0 and 1."""
+Share = NewType("Share", Decimal)
+"""An ownership share in percent, between 0 and 100."""
 Text = NewType("Text", str)
 """A non-empty string."""
 Quantity = NewType("Quantity", Decimal)
@@ -128,6 +139,39 @@ class EndUse:
 
 
 @attrs.frozen
+class ScreeningHit:
+    """A party's match against a restricted-party list, found by the caller's screening (or by
+    dualcontrol's own screening when a list store is configured)."""
+
+    party: int = attrs.field(metadata=_describe("index of the party in `parties`"))
+    list: ScreeningList = attrs.field(metadata=_describe("the list the entry is on"))
+    entry_id: Text = attrs.field(metadata=_describe("the entry's id on that list"))
+    name: Text = attrs.field(metadata=_describe("the listed name (or alias) that matched"))
+    score: Score = attrs.field(
+        default=Score(Decimal(1)), metadata=_describe("match score, 0 to 1 (1: exact)")
+    )
+    match: bool = attrs.field(
+        default=True, metadata=_describe("the score passes the screening threshold")
+    )
+    basis: ScreeningBasis = attrs.field(
+        default=ScreeningBasis("listed"),
+        metadata=_describe("`listed`: the party itself; `affiliate`: owned by listed parties"),
+    )
+    share: Share | None = attrs.field(
+        default=None, metadata=_describe("for an affiliate: the listed owners' share, percent")
+    )
+    license_requirement: str | None = attrs.field(
+        default=None, metadata=_describe("the entry's license requirement, as the list states it")
+    )
+    license_policy: str | None = attrs.field(
+        default=None, metadata=_describe("the entry's license review policy, as listed")
+    )
+    source: str = attrs.field(
+        default="case", metadata=_describe("where the hit comes from (`case`, or a list snapshot)")
+    )
+
+
+@attrs.frozen
 class Case:
     """One export transaction: the unit of decision."""
 
@@ -144,6 +188,13 @@ class Case:
     red_flags: tuple[RedFlagCode, ...] = attrs.field(
         default=(), metadata=_describe("Know Your Customer red flags observed")
     )
+    destination_region: Region | None = attrs.field(
+        default=None,
+        metadata=_describe("a region of the destination some controls single out (`crimea`)"),
+    )
+    screening: tuple[ScreeningHit, ...] = attrs.field(
+        default=(), metadata=_describe("restricted-party list hits on the parties")
+    )
 
 
 _SCHEMA_FRAGMENTS: Mapping[Any, Mapping[str, Any]] = {
@@ -155,6 +206,11 @@ _SCHEMA_FRAGMENTS: Mapping[Any, Mapping[str, Any]] = {
     PartyKind: {"type": "string", "enum": list(PARTY_KINDS)},
     Purpose: {"type": "string", "enum": list(PURPOSES)},
     RedFlagCode: {"type": "string", "enum": list(RED_FLAGS)},
+    Region: {"type": "string", "enum": list(REGIONS)},
+    ScreeningList: {"type": "string", "enum": list(SCREENING_LISTS)},
+    ScreeningBasis: {"type": "string", "enum": list(SCREENING_BASES)},
+    Score: {"type": "number", "minimum": 0, "maximum": 1},
+    Share: {"type": "number", "minimum": 0, "maximum": 100},
     Text: {"type": "string", "minLength": 1},
     str: {"type": "string"},
     bool: {"type": "boolean"},
@@ -256,6 +312,13 @@ def _decimal(value: object, _: object) -> Decimal:
     return number
 
 
+def _integer(value: object, _: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        msg = f"expected an integer, got {_json_type(value)}"
+        raise _InvalidValueError(msg)
+    return value
+
+
 def _date(value: object, _: object) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
@@ -335,6 +398,12 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook(PartyKind, _choice("party kind", PARTY_KINDS))
     converter.register_structure_hook(Purpose, _choice("purpose", PURPOSES))
     converter.register_structure_hook(RedFlagCode, _choice("red flag", RED_FLAGS))
+    converter.register_structure_hook(Region, _choice("region", REGIONS))
+    converter.register_structure_hook(ScreeningList, _choice("screening list", SCREENING_LISTS))
+    converter.register_structure_hook(ScreeningBasis, _choice("screening basis", SCREENING_BASES))
+    converter.register_structure_hook(Score, _bounded(Decimal(0), Decimal(1), low_inclusive=True))
+    converter.register_structure_hook(Share, _bounded(Decimal(0), Decimal(100), low_inclusive=True))
+    converter.register_structure_hook(int, _integer)
     converter.register_structure_hook(Eccn, _classification("ECCN", ECCN_PATTERN))
     converter.register_structure_hook(
         EuControl, _classification("Annex I entry", EU_CONTROL_PATTERN)
@@ -384,10 +453,10 @@ def _field_names(type_: Any) -> tuple[str, ...]:
 
 def _cross_field_problems(raw: Mapping[str, Any]) -> list[Problem]:
     """Checks that span fields, made on the raw data so they add to the per-field problems."""
+    found = _screening_problems(raw)
     items = raw.get("items")
     if not isinstance(items, list | tuple):
-        return []
-    found: list[Problem] = []
+        return found
     if not items:
         found.append(Problem("a case needs at least one item", path="$.items"))
     seen: dict[str, int] = {}
@@ -408,6 +477,24 @@ def _cross_field_problems(raw: Mapping[str, Any]) -> list[Problem]:
             if total > MAX_LINE_VALUE:
                 message = f"line value (quantity x unit_value) exceeds {int(MAX_LINE_VALUE):,}"
                 found.append(Problem(message, f"{where}.unit_value"))
+    return found
+
+
+def _screening_problems(raw: Mapping[str, Any]) -> list[Problem]:
+    hits, parties = raw.get("screening"), raw.get("parties", [])
+    if not isinstance(hits, list | tuple) or not isinstance(parties, list | tuple):
+        return []
+    found = []
+    for index, hit in enumerate(hits):
+        if not isinstance(hit, Mapping):
+            continue
+        party = hit.get("party")
+        if isinstance(party, int) and not isinstance(party, bool):
+            if not 0 <= party < len(parties):
+                message = f"no party with index {party} (the case has {len(parties)})"
+                found.append(Problem(message, f"$.screening[{index}].party"))
+        if hit.get("basis") == "affiliate" and hit.get("share") is None:
+            found.append(Problem("an affiliate hit needs its `share`", f"$.screening[{index}]"))
     return found
 
 

@@ -67,11 +67,13 @@ BUILTIN_FACT_TYPES: Mapping[str, FactType] = MappingProxyType(
                 exporter_name=S,
                 exporter_country=S,
                 destination=S,
+                destination_region=S,
                 items=INT,
                 parties=INT,
                 end_users=INT,
                 purposes=INT,
                 red_flags=INT,
+                screening_hits=INT,
                 transits=INT,
                 end_use_statement=B,
                 end_use_text=S,
@@ -118,6 +120,21 @@ BUILTIN_FACT_TYPES: Mapping[str, FactType] = MappingProxyType(
             _builtin("purpose", "one declared end-use purpose", code=S),
             _builtin("red_flag", "one Know Your Customer red flag", code=S, number=INT),
             _builtin("transit", "one country of transit", country=S),
+            _builtin(
+                "screening_hit",
+                "a party's match against a restricted-party list",
+                party=INT,
+                list=S,
+                entry_id=S,
+                listed_name=S,
+                score=INT,
+                match=B,
+                basis=S,
+                share=N,
+                license_requirement=S,
+                license_policy=S,
+                source=S,
+            ),
             _builtin(
                 "missing",
                 "a value the case looked up in a table's selected column and no row has",
@@ -215,6 +232,7 @@ def case_facts(case: Case, as_of: dt.date) -> tuple[Fact, ...]:
                 ("as_of", date_value(as_of)),
                 ("date", date_value(case.date)),
                 ("destination", case.destination),
+                ("destination_region", case.destination_region),
                 ("end_use_statement", end_use.statement_provided),
                 ("end_use_text", _opt(end_use.text)),
                 ("end_users", sum(1 for p in case.parties if p.role == "end_user")),
@@ -225,6 +243,7 @@ def case_facts(case: Case, as_of: dt.date) -> tuple[Fact, ...]:
                 ("purposes", len(set(end_use.purposes))),
                 ("red_flags", len(set(case.red_flags))),
                 ("reference", engine_string(case.id)),
+                ("screening_hits", len(case.screening)),
                 ("transits", len(set(case.transit))),
             ),
         )
@@ -301,6 +320,26 @@ def case_facts(case: Case, as_of: dt.date) -> tuple[Fact, ...]:
         facts.append(Fact(f"red_flag:{flag}", "red_flag", (("code", flag), ("number", number))))
     for country in sorted(set(case.transit)):
         facts.append(Fact(f"transit:{country}", "transit", (("country", country),)))
+    for number, hit in enumerate(case.screening):
+        facts.append(
+            _fact(
+                f"hit:{hit.party}:{hit.list}:{hit.entry_id}:{number}",
+                "screening_hit",
+                (
+                    ("basis", hit.basis),
+                    ("entry_id", engine_string(hit.entry_id)),
+                    ("license_policy", _opt(hit.license_policy)),
+                    ("license_requirement", _opt(hit.license_requirement)),
+                    ("list", hit.list),
+                    ("listed_name", engine_string(hit.name)),
+                    ("match", hit.match),
+                    ("party", hit.party),
+                    ("score", int((hit.score * 100).to_integral_value(ROUND_HALF_EVEN))),
+                    ("share", None if hit.share is None else float(hit.share)),
+                    ("source", engine_string(hit.source)),
+                ),
+            )
+        )
     facts.sort(key=lambda f: f.key)
     return tuple(facts)
 

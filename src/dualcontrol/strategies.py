@@ -37,7 +37,16 @@ from .tree import (
     Table,
     Template,
 )
-from .vocab import PARTY_KINDS, PARTY_ROLES, PURPOSES, RED_FLAGS, Outcome
+from .vocab import (
+    PARTY_KINDS,
+    PARTY_ROLES,
+    PURPOSES,
+    RED_FLAGS,
+    REGIONS,
+    SCREENING_BASES,
+    SCREENING_LISTS,
+    Outcome,
+)
 
 __all__ = ["cases", "rulesets"]
 
@@ -134,7 +143,31 @@ def cases(draw: st.DrawFn, max_items: int = 3, max_parties: int = 3) -> dict[str
     }
     if draw(st.booleans()):
         case["end_use"]["text"] = draw(st.sampled_from(TEXTS))
+    if draw(st.integers(0, 4)) == 0:
+        case["destination_region"] = draw(st.sampled_from(sorted(REGIONS)))
+    if case["parties"]:
+        case["screening"] = draw(st.lists(_hit(len(case["parties"])), max_size=2))
     return case
+
+
+@st.composite
+def _hit(draw: st.DrawFn, parties: int) -> dict[str, Any]:
+    basis = draw(st.sampled_from(SCREENING_BASES))
+    hit: dict[str, Any] = {
+        "party": draw(st.integers(0, parties - 1)),
+        "list": draw(st.sampled_from(sorted(SCREENING_LISTS))),
+        "entry_id": draw(st.sampled_from(["EL-1", "DPL-7", "UVL-3"])),
+        "name": draw(st.sampled_from(TEXTS)),
+        "score": draw(st.sampled_from([Decimal("1"), Decimal("0.875"), Decimal("0.5")])),
+        "match": draw(st.booleans()),
+        "basis": basis,
+    }
+    if basis == "affiliate":
+        hit["share"] = draw(st.sampled_from([Decimal("25"), Decimal("50"), Decimal("100")]))
+    if draw(st.booleans()):
+        hit["license_requirement"] = "For all items subject to the EAR"
+        hit["license_policy"] = draw(st.sampled_from(["Presumption of denial", "Case-by-case"]))
+    return hit
 
 
 # -- rulesets -----------------------------------------------------------------------------------
@@ -178,6 +211,12 @@ _STRING_POOLS: Mapping[str, tuple[str, ...]] = {
     "entry": ("3A001", "EAR99", "5A002"),
     "regime": ("ccl", "eu"),
     "code": (*sorted(PURPOSES)[:4], *sorted(RED_FLAGS)[:3], "B", "D:1"),
+    "list": ("entity_list", "denied_persons", "unverified_list"),
+    "basis": SCREENING_BASES,
+    "destination_region": ("crimea", "dnr"),
+    "table": ("lookup",),
+    "column": ("country", "code"),
+    "value": COUNTRIES,
     "role": PARTY_ROLES,
     "kind": PARTY_KINDS,
     "line": ("10", "20", "30"),
@@ -198,8 +237,8 @@ _REGEXES = (
     "x+",
 )
 _NUMBERS = {
-    FieldType.INTEGER: (0, 1, 2, 3, 5, 13),
-    FieldType.NUMBER: (0.00001, 1.0, 1.5, 2.0, 100.0, 1e16),
+    FieldType.INTEGER: (0, 1, 2, 3, 5, 13, 50, 100),
+    FieldType.NUMBER: (0.00001, 1.0, 1.5, 2.0, 25.0, 50.0, 100.0, 1e16),
     FieldType.MONEY: (0, 1, 100, 500_000, 1_800_000, 3_600_000),
     FieldType.DATE: (date_value(dt.date(2025, 10, 1)), date_value(dt.date(2026, 3, 15)), 20261126),
 }

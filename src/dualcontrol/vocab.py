@@ -25,6 +25,9 @@ __all__ = [
     "PARTY_ROLES",
     "PURPOSES",
     "RED_FLAGS",
+    "REGIONS",
+    "SCREENING_BASES",
+    "SCREENING_LISTS",
     "Outcome",
     "RedFlag",
 ]
@@ -73,6 +76,30 @@ CURRENCIES: Mapping[str, int] = MappingProxyType(
 """ISO 4217 currency code -> number of minor-unit digits (USD 2, JPY 0, KWD 3)."""
 
 PARTY_ROLES: tuple[str, ...] = ("end_user", "consignee", "intermediate_consignee", "purchaser")
+
+REGIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "crimea": "the Crimea region of Ukraine",
+        "dnr": "the so-called Donetsk People's Republic region of Ukraine",
+        "lnr": "the so-called Luhansk People's Republic region of Ukraine",
+    }
+)
+"""Sub-national destinations some controls single out (15 CFR 746.6)."""
+
+SCREENING_LISTS: Mapping[str, str] = MappingProxyType(
+    {
+        "entity_list": "BIS Entity List (15 CFR Part 744, Supp. No. 4)",
+        "unverified_list": "BIS Unverified List (15 CFR Part 744, Supp. No. 6)",
+        "denied_persons": "BIS Denied Persons List (denial orders, 15 CFR 764.3)",
+        "military_end_user": "BIS Military End-User List (15 CFR Part 744, Supp. No. 7)",
+        "sdn": "OFAC Specially Designated Nationals and Blocked Persons List",
+        "other": "another restricted-party list",
+    }
+)
+"""Restricted-party lists a screening hit can come from."""
+
+SCREENING_BASES: tuple[str, ...] = ("listed", "affiliate")
+"""How a party relates to a list entry: it is the listed party, or owned by listed parties."""
 
 PARTY_KINDS: tuple[str, ...] = (
     "company",
