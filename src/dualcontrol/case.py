@@ -489,10 +489,10 @@ def _screening_problems(raw: Mapping[str, Any]) -> list[Problem]:
         if not isinstance(hit, Mapping):
             continue
         party = hit.get("party")
-        if isinstance(party, int) and not isinstance(party, bool):
-            if not 0 <= party < len(parties):
-                message = f"no party with index {party} (the case has {len(parties)})"
-                found.append(Problem(message, f"$.screening[{index}].party"))
+        valid = isinstance(party, int) and not isinstance(party, bool)
+        if valid and not 0 <= party < len(parties):
+            message = f"no party with index {party} (the case has {len(parties)})"
+            found.append(Problem(message, f"$.screening[{index}].party"))
         if hit.get("basis") == "affiliate" and hit.get("share") is None:
             found.append(Problem("an affiliate hit needs its `share`", f"$.screening[{index}]"))
     return found
