@@ -489,8 +489,7 @@ def _screening_problems(raw: Mapping[str, Any]) -> list[Problem]:
         if not isinstance(hit, Mapping):
             continue
         party = hit.get("party")
-        valid = isinstance(party, int) and not isinstance(party, bool)
-        if valid and not 0 <= party < len(parties):
+        if isinstance(party, int) and not isinstance(party, bool) and not 0 <= party < len(parties):
             message = f"no party with index {party} (the case has {len(parties)})"
             found.append(Problem(message, f"$.screening[{index}].party"))
         if hit.get("basis") == "affiliate" and hit.get("share") is None:
