@@ -112,3 +112,38 @@ def test_table_shape_errors(write_ruleset: WriteRuleset) -> None:
     messages = [p.message for p in caught.value.problems]
     assert "unpivot field `code` is already a column of the table" in messages
     assert "column `footnotes` is not declared in the table" in messages
+
+
+def test_column_defaults_fill_empty_cells(write_ruleset: WriteRuleset) -> None:
+    body = """\
+tables:
+  windows:
+    file: windows.csv
+    columns:
+      country: country
+      since: {type: date, default: 0001-01-01}
+      until: {type: date, default: 9999-12-31}
+"""
+    rows = "country,since,until\nDE,2020-01-01,\nFR,,2021-01-01\n"
+    (table,) = load_ruleset(write_ruleset(body, files={"windows.csv": rows})).tables
+    assert [dict(r) for r in table.rows] == [
+        {"country": "DE", "since": 20200101, "until": 99991231},
+        {"country": "FR", "since": 10101, "until": 20210101},
+    ]
+
+
+def test_defaults_are_typed_and_only_for_tables(write_ruleset: WriteRuleset) -> None:
+    body = """\
+facts:
+  risk:
+    fields: {level: {type: string, default: low}}
+tables:
+  windows:
+    file: windows.csv
+    columns: {since: {type: date, default: soon}}
+"""
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(write_ruleset(body, files={"windows.csv": "since\n\n"}))
+    messages = [p.message for p in caught.value.problems]
+    assert "unknown field `default` in field `level`" in messages[0]
+    assert any("default of `since` must be a date" in m for m in messages)

@@ -64,12 +64,24 @@ class Checked:
 
 
 @attrs.define
+class _Column:
+    """A declared field or table column."""
+
+    name: str
+    type: FieldType
+    currency: str | None = None
+    country: bool = False
+    default: Literal | None = None
+
+
+@attrs.define
 class _Shape:
     """How a table's file maps to its facts: typed columns, ignored columns, unpivoting."""
 
     columns: dict[str, FieldType]
     currencies: dict[str, str]
     countries: set[str]
+    defaults: dict[str, Literal]
     ignore: tuple[str, ...] = ()
     pivoted: tuple[str, ...] = ()
     pivot_fields: tuple[str, ...] = ()
@@ -215,7 +227,7 @@ class DataChecker:
             if "description" in entries:
                 description = self.string(entries["description"], "description") or ""
             self.out.fact_types[name] = FactType(
-                name, tuple((f, t) for f, t, _ in fields), "derived", description
+                name, tuple((c.name, c.type) for c in fields), "derived", description
             )
 
     def type_name(self, key: Node) -> str | None:
@@ -229,9 +241,10 @@ class DataChecker:
             return None
         return name
 
-    def field_declarations(self, node: Node, what: str) -> list[tuple[str, FieldType, str | None]]:
-        """(name, type, currency) of each declared field; currency only for money."""
-        out: list[tuple[str, FieldType, str | None]] = []
+    def field_declarations(self, node: Node, what: str, *, table: bool = False) -> list[_Column]:
+        """The declared fields (or table columns) with their types; a column may also name a
+        currency (money), be a country code, or give a default for empty cells."""
+        out: list[_Column] = []
         if node.kind != "map" or not node.pairs():
             self.error(node, f"fields of {what} must be a non-empty mapping of name to type")
             return out
@@ -244,14 +257,14 @@ class DataChecker:
                     key, f"field name `{name}` must match `{_NAME.pattern}` and not be id or sid"
                 )
                 continue
-            currency: str | None = None
+            entries: dict[str, Node] = {}
             if value.kind == "map":
-                entries = self.fields(value, f"field `{name}`", ("type",), ("currency",))
-                if entries is None or "type" not in entries:
+                optional = ("currency", "default") if table else ("currency",)
+                found = self.fields(value, f"field `{name}`", ("type",), optional)
+                if found is None or "type" not in found:
                     continue
+                entries = found
                 type_node = entries["type"]
-                if "currency" in entries:
-                    currency = self.currency(entries["currency"])
             else:
                 type_node = value
             type_text = type_node.value
@@ -261,12 +274,16 @@ class DataChecker:
                     f"unknown type `{type_text}`{suggest(str(type_text), _COLUMN_TYPES)}",
                 )
                 continue
-            field_type = _COLUMN_TYPES[type_text]
-            if field_type is FieldType.MONEY and currency is None and value.kind == "map":
+            column = _Column(name, _COLUMN_TYPES[type_text], country=type_text == "country")
+            if "currency" in entries:
+                column.currency = self.currency(entries["currency"])
+            if column.type is FieldType.MONEY and column.currency is None:
                 self.error(value, f"money field `{name}` needs a `currency`")
-            if type_text == "country":
-                currency = "country"
-            out.append((name, field_type, currency))
+            if "default" in entries:
+                column.default = self.literal(
+                    entries["default"], column.type, f"default of `{name}`", column.currency
+                )
+            out.append(column)
         return out
 
     def currency(self, node: Node) -> str | None:
@@ -294,14 +311,14 @@ class DataChecker:
             )
             if entries is None or "file" not in entries or "columns" not in entries:
                 continue
-            declared = self.field_declarations(entries["columns"], f"table `{name}`")
-            columns = {f: t for f, t, _ in declared}
-            currencies = {f: c for f, t, c in declared if t is FieldType.MONEY and c}
-            countries = {f for f, _, c in declared if c == "country"}
-            for field, field_type, currency in declared:
-                if field_type is FieldType.MONEY and currency is None:
-                    self.error(entries["columns"], f"money column `{field}` needs a `currency`")
-            shape = _Shape(columns, currencies, countries)
+            declared = self.field_declarations(
+                entries["columns"], f"table `{name}`", table=True
+            )
+            columns = {c.name: c.type for c in declared}
+            currencies = {c.name: c.currency for c in declared if c.currency}
+            countries = {c.name for c in declared if c.country}
+            defaults = {c.name: c.default for c in declared if c.default is not None}
+            shape = _Shape(columns, currencies, countries, defaults)
             if "ignore" in entries:
                 shape.ignore = self.names(entries["ignore"], "ignore")
             if "unpivot" in entries:
@@ -421,6 +438,8 @@ class DataChecker:
                     self.country_value(value_node, value)
                 if value is not None:
                     cells.append((name, value))
+            given = {name for name, _ in cells}
+            cells += [(n, v) for n, v in shape.defaults.items() if n not in given]
             rows.append(tuple(sorted(cells)))
         return tuple(rows)
 
@@ -436,6 +455,8 @@ class DataChecker:
             where = Location(display, row.line, column)
             text = unicodedata.normalize("NFC", raw.strip())
             if not text:
+                if name in shape.defaults:
+                    cells.append((name, shape.defaults[name]))
                 continue
             value = self.parse_cell(
                 text, shape.columns[name], shape.currencies.get(name), where, name
