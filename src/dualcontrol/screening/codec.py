@@ -14,9 +14,14 @@ from typing import Any
 
 import cattrs
 
+from dualcontrol.errors import DualcontrolError
 from dualcontrol.screening.model import ListEntry
 
-__all__ = ["EntryCodec", "content_digest"]
+__all__ = ["EntryCodec", "EntryDecodeError", "content_digest"]
+
+
+class EntryDecodeError(DualcontrolError):
+    """A stored entry does not have the shape this version writes (another version's store)."""
 
 
 class EntryCodec:
@@ -31,8 +36,17 @@ class EntryCodec:
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def from_json(self, text: str) -> ListEntry:
-        """An entry from its JSON; unknown keys are refused."""
-        return self._converter.structure(json.loads(text), ListEntry)
+        """An entry from its JSON; unknown keys are refused with every reason at once."""
+        try:
+            return self._converter.structure(json.loads(text), ListEntry)
+        except (cattrs.BaseValidationError, ValueError, TypeError) as error:
+            reasons = (
+                "; ".join(cattrs.transform_error(error))
+                if isinstance(error, cattrs.BaseValidationError)
+                else str(error)
+            )
+            msg = f"stored entry does not match this version: {reasons}"
+            raise EntryDecodeError(msg) from error
 
 
 def content_digest(entries: Iterable[ListEntry], codec: EntryCodec | None = None) -> str:

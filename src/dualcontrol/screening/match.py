@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import attrs
+from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Levenshtein
 
 from dualcontrol.screening.model import Adjustment, Explanation, ListEntry, TokenMatch
@@ -369,17 +370,18 @@ def _dates_agree(given: str, listed: str) -> bool:
 
 
 def _similar_address(address: str, entry: ListEntry) -> str | None:
-    given = set(normalize_name(address, person=True).tokens)
+    """The listed address most like the given one, if any shares two words and most of the rest."""
+    given = normalize_name(address, person=True).tokens
     if len(given) < 2:
         return None
     best: tuple[float, str] | None = None
     for listed in entry.addresses:
-        tokens = set(normalize_name(listed.text, person=True).tokens)
-        if not tokens:
+        tokens = normalize_name(listed.text, person=True).tokens
+        if len(set(given) & set(tokens)) < 2:
             continue
-        share = len(given & tokens) / min(len(given), len(tokens))
-        if share >= 0.8 and (best is None or share > best[0]):
-            best = (share, listed.text)
+        similarity = fuzz.token_set_ratio(" ".join(given), " ".join(tokens))
+        if similarity >= 85 and (best is None or similarity > best[0]):
+            best = (similarity, listed.text)
     return None if best is None else best[1]
 
 
