@@ -241,3 +241,38 @@ def test_any_text_screens_without_error_and_scores_stay_in_range(text: str) -> N
     result = screener.screen(text)
     assert all(0.0 <= h.score <= 1.0 and round(h.score, 3) == h.score for h in result.hits)
     assert list(result.hits) == sorted(result.hits, key=lambda h: (-h.score, h.entry_id))
+
+
+TRANSLITERATED = (
+    _entry("A-1", "AL-HASHIMI, Mohammed Abd al Rahman", "person"),
+    _entry("A-2", "HADDAD, Yusuf", "person"),
+    _entry("A-3", "CHANG, Chang-ha", "person"),
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "entry_id", "expected"),
+    [
+        ("Muhammad Abd al Rahman Al Hashimi", "A-1", ("muhammad", "mohammed", "sound")),
+        ("Mohammed Abdulrahman Al-Hashimi", "A-1", ("abdulrahman", "abd al rahman", "joined")),
+        ("Yousef Haddad", "A-2", ("yousef", "yusuf", "sound")),
+        ("CHANG Changha", "A-3", ("changha", "chang ha", "joined")),
+    ],
+)
+def test_transliteration_variants_match_and_say_how(
+    query: str, entry_id: str, expected: tuple[str, str, str]
+) -> None:
+    hit = _top(Screener.from_entries(TRANSLITERATED), query)
+    assert (hit.entry_id, hit.match) == (entry_id, True)
+    assert expected in [(t.query, t.listed, t.how) for t in hit.explanation.tokens]
+    assert all(t.how != "missing" for t in hit.explanation.tokens)
+
+
+def test_names_with_other_consonants_do_not_sound_alike() -> None:
+    screener = Screener.from_entries(TRANSLITERATED)
+    mahmoud = screener.screen("Mahmoud Abd al Rahman Al Hashimi").hits[0]
+    assert not mahmoud.match
+    assert ("mahmoud", "", "missing") in [
+        (t.query, t.listed, t.how) for t in mahmoud.explanation.tokens
+    ]
+    assert not screener.screen("Yasin Haddad").matched

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -53,6 +54,7 @@ class MatchConfig:
     threshold: float = 0.85
     typo_cost: float = 1.0
     fuzzy_floor: float = 0.8
+    phonetic_similarity: float = 0.8
     initial_similarity: float = 0.5
     order_penalty: float = 0.05
     legal_form_penalty: float = 0.03
@@ -95,6 +97,8 @@ class _Form:
     total: float
     distinctive: bool
     short: bool
+    full: int
+    long: tuple[bool, ...]
 
     @classmethod
     def of(cls, norm: NormalizedName, short_length: int) -> _Form:
@@ -111,6 +115,8 @@ class _Form:
             total=sum(weights),
             distinctive=any(w >= 1.0 for w in weights),
             short=len("".join(norm.tokens)) <= short_length,
+            full=(1 << len(weights)) - 1,
+            long=tuple(len(t) >= 4 for t in norm.tokens),
         )
 
 
@@ -165,6 +171,38 @@ def _deletions(key: str) -> set[str]:
     return {key[:i] + key[i + 1 :] for i in range(len(key))}
 
 
+def _typo_keys(form: _Form) -> set[str]:
+    """The keys looked up with typos: tokens, and joins with a particle or a short token.
+
+    Such joins are how transliterations differ (`abd al rahman`, `abdulrahman`); other joins are
+    matched exactly only, which keeps the index small.
+    """
+    tokens = form.norm.tokens
+    keys: set[str] = set()
+    for key, start, end, _, _ in form.items:
+        if end - start == 1 or any(t in PARTICLES or len(t) <= 3 for t in tokens[start:end]):
+            keys.add(key)
+    return keys
+
+
+_VOWEL_RUNS = re.compile(r"(?<=.)[aeiouy]+")
+
+
+def _sound(token: str) -> str | None:
+    """A token's sound with vowels aside: `mohammed`, `muhammad` and `mohamed` all give `mahamad`.
+
+    Runs of vowels (after the first letter) become `a`, `ph` becomes `f`, doubled letters become
+    one. Only for alphabetic tokens of five letters or more, whose skeleton keeps three consonants.
+    """
+    if len(token) < 5 or not token.isalpha() or not token.isascii():
+        return None
+    skeleton = _VOWEL_RUNS.sub("a", token.replace("ph", "f"))
+    collapsed = "".join(ch for i, ch in enumerate(skeleton) if i == 0 or ch != skeleton[i - 1])
+    if sum(ch != "a" for ch in collapsed) < 3:
+        return None
+    return collapsed
+
+
 class NameIndex:
     """An inverted index of listed names and aliases with the scorer over it.
 
@@ -191,9 +229,9 @@ class NameIndex:
         self.names = tuple(names)
         self._totals = tuple(name.form.total for name in self.names)
         postings: dict[str, list[int]] = {}
-        tokens: set[str] = set()
+        typo_keys: set[str] = set()
         for number, name in enumerate(self.names):
-            tokens.update(name.form.norm.tokens)
+            typo_keys.update(_typo_keys(name.form))
             for key in name.form.by_key:
                 held = postings.get(key)
                 if held is None:
@@ -202,7 +240,8 @@ class NameIndex:
                     held.append(number)
         self._postings = postings
         deletions: dict[str, list[str]] = {}
-        for token in sorted(tokens):
+        sounds: dict[str, list[str]] = {}
+        for token in sorted(typo_keys):
             if len(token) < 3:
                 continue
             probes = {token} | (_deletions(token) if len(token) >= 4 else set())
@@ -212,6 +251,10 @@ class NameIndex:
                     deletions[variant] = [token]
                 else:
                     held_keys.append(token)
+            sound = _sound(token)
+            if sound is not None:
+                sounds.setdefault(sound, []).append(token)
+        self._sounds = sounds
         self._deletions = deletions
 
     def __len__(self) -> int:
@@ -237,11 +280,12 @@ class NameIndex:
             address=address or None,
         )
 
-    def _expand(self, key: str, typos: bool = True) -> dict[str, float]:
-        """Listed keys equal to `key` and, with `typos`, listed tokens one edit from it."""
-        found: dict[str, float] = {}
+    def _expand(self, key: str, typos: bool = True) -> dict[str, tuple[float, str]]:
+        """Listed keys equal to `key` and, with `typos`, listed keys one edit from it or
+        sounding alike (vowels aside)."""
+        found: dict[str, tuple[float, str]] = {}
         if key in self._postings:
-            found[key] = 1.0
+            found[key] = (1.0, "exact")
         if len(key) < 3 or not typos:
             return found
         probes = {key} | (_deletions(key) if len(key) >= 4 else set())
@@ -252,7 +296,14 @@ class NameIndex:
                     continue
                 distance = OSA.distance(key, listed, score_cutoff=1)
                 if distance <= 1:
-                    found[listed] = 1.0 - cost * distance / max(len(key), len(listed))
+                    similarity = 1.0 - cost * distance / max(len(key), len(listed))
+                    found[listed] = (similarity, "typo")
+        sound = _sound(key)
+        if sound is not None:
+            for listed in self._sounds.get(sound, ()):
+                held = found.get(listed)
+                if held is None or held[0] < self.config.phonetic_similarity:
+                    found[listed] = (self.config.phonetic_similarity, "sound")
         return found
 
     def search(self, query: Query, floor: float = 0.0) -> tuple[NameScore, ...]:
@@ -262,19 +313,18 @@ class NameIndex:
         adjustments only ever lower a score.
         """
         weights: dict[str, float] = {}
-        singles: set[str] = set()
+        typo_keys: set[str] = set()
         for form in (query.entity, query.person):
-            for key, start, end, _, weight in form.items:
+            typo_keys.update(_typo_keys(form))
+            for key, _, _, _, weight in form.items:
                 weights[key] = max(weight, weights.get(key, 0.0))
-                if end - start == 1:
-                    singles.add(key)
-        expanded = {key: self._expand(key, key in singles) for key in weights}
+        expanded = {key: self._expand(key, key in typo_keys) for key in weights}
         distinctive = query.entity.distinctive or query.person.distinctive
         gathered: dict[int, float] = defaultdict(float)
         for key, weight in weights.items():
             if distinctive and weight < 1.0:
                 continue
-            for listed, similarity in expanded[key].items():
+            for listed, (similarity, _) in expanded[key].items():
                 gain = similarity * weight
                 for number in self._postings[listed]:
                     gathered[number] += gain
@@ -295,7 +345,7 @@ class NameIndex:
         self,
         query: Query,
         name: IndexedName,
-        expanded: dict[str, dict[str, float]],
+        expanded: dict[str, dict[str, tuple[float, str]]],
         floor: float,
     ) -> NameScore | None:
         entry = self.entries[name.entry]
@@ -390,53 +440,80 @@ def _crossed(pairs: tuple[_Pair, ...]) -> bool:
     return any(a > b for a, b in itertools.pairwise(listed))
 
 
-def _align(
-    q: _Form,
-    n: _Form,
-    expanded: dict[str, dict[str, float]],
-    cfg: MatchConfig,
-    *,
-    person: bool,
-    floor: float,
-) -> tuple[float, tuple[_Pair, ...]] | None:
-    """Line up query and listed tokens greedily, best similarity first, single tokens first.
+_Candidate = tuple[float, int, int, int, int, int, int, int, float, str]
+"""A possible pair: minus similarity, span, query start, listed start, query end, listed end,
+query mask, listed mask, weight covered, how."""
 
-    Returns the weighted share of both names that lined up, and the pairs; None when that share
-    cannot reach `floor`.
+
+def _take(candidates: list[_Candidate]) -> tuple[float, float, int, int, list[_Pair]]:
+    """Pairs taken in the given order, each token at most once.
+
+    Returns the matched weight (similarity times weight), the weight covered, both masks and
+    the pairs.
     """
-    candidates: list[tuple[float, int, int, int, int, int, int, int, float]] = []
-    listed = n.by_key
-    for key, qs, qe, qm, qw in q.items:
-        for nkey, similarity in expanded[key].items():
-            for _, ns, ne, nm, nw in listed.get(nkey, ()):
-                span = qe - qs + ne - ns
-                candidates.append((-similarity, span, qs, ns, qe, ne, qm, nm, qw + nw))
-    candidates.sort()
     used_q = used_n = 0
-    matched = 0.0
+    matched = covered = 0.0
     pairs: list[_Pair] = []
-    for negative, span, qs, ns, qe, ne, qm, nm, weight in candidates:
+    for negative, span, qs, ns, qe, ne, qm, nm, weight, kind in candidates:
         if used_q & qm or used_n & nm:
             continue
         used_q |= qm
         used_n |= nm
         matched -= negative * weight
-        how = "joined" if span > 2 else ("exact" if negative == -1.0 else "typo")
+        covered += weight
+        how = "joined" if span > 2 and kind != "sound" else kind
         pairs.append((qs, qe, ns, ne, -negative, how))
+    return matched, covered, used_q, used_n, pairs
+
+
+def _align(
+    q: _Form,
+    n: _Form,
+    expanded: dict[str, dict[str, tuple[float, str]]],
+    cfg: MatchConfig,
+    *,
+    person: bool,
+    floor: float,
+) -> tuple[float, tuple[_Pair, ...]] | None:
+    """Line up query and listed tokens greedily and return the weighted share that lined up.
+
+    Pairs are taken best similarity first, single tokens before joined ones; when that leaves
+    tokens unpaired on both sides, pairs are also taken by weight covered first, and the better
+    alignment wins (a join of three listed tokens can be worth more than one of its particles).
+    Leftover tokens are then compared as close spellings or initials. Returns None when the
+    share cannot reach `floor`.
+    """
+    candidates: list[_Candidate] = []
+    listed = n.by_key
     q_tokens, n_tokens = q.norm.tokens, n.norm.tokens
+    for key, qs, qe, qm, qw in q.items:
+        for nkey, (similarity, kind) in expanded[key].items():
+            for _, ns, ne, nm, nw in listed.get(nkey, ()):
+                if qe - qs > 1 and ne - ns > 1 and q_tokens[qs:qe] == n_tokens[ns:ne]:
+                    continue
+                span = qe - qs + ne - ns
+                candidates.append((-similarity, span, qs, ns, qe, ne, qm, nm, qw + nw, kind))
+    candidates.sort()
+    matched, covered, used_q, used_n, pairs = _take(candidates)
+    partial = used_q != q.full and used_n != n.full
+    if partial and any(c[1] > 2 for c in candidates):
+        by_weight = sorted(candidates, key=lambda c: (c[0] * c[8], c[1:4]))
+        other = _take(by_weight)
+        if other[0] > matched:
+            matched, covered, used_q, used_n, pairs = other
+            partial = used_q != q.full and used_n != n.full
     total = q.total + n.total
-    free_q = [i for i in range(len(q_tokens)) if not used_q >> i & 1]
-    free_n = [j for j in range(len(n_tokens)) if not used_n >> j & 1]
-    if free_q and free_n:
-        room = sum(q.weights[i] for i in free_q) + sum(n.weights[j] for j in free_n)
-        if total and (matched + room) / total < floor:
+    if partial:
+        if total and (matched + total - covered) / total < floor:
             return None
+        free_q = [i for i in range(len(q_tokens)) if not used_q >> i & 1]
+        free_n = [j for j in range(len(n_tokens)) if not used_n >> j & 1]
         leftovers: list[tuple[float, int, int, str]] = []
         for i in free_q:
-            a = q_tokens[i]
+            a, long_a = q_tokens[i], q.long[i]
             for j in free_n:
                 b = n_tokens[j]
-                if len(a) >= 4 and len(b) >= 4:
+                if long_a and n.long[j]:
                     similarity = Levenshtein.normalized_similarity(
                         a, b, score_cutoff=cfg.fuzzy_floor
                     )

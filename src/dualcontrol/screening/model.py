@@ -156,8 +156,9 @@ class ImportReport:
 class TokenMatch:
     """How one query token lined up with the listed name.
 
-    `how` is one of `exact`, `typo` (one edit), `fuzzy` (close, several edits), `joined` (two
-    tokens written as one, `AERO CARIBBEAN` and `AEROCARIBBEAN`), `initial` (`J` for `JOHN`),
+    `how` is one of `exact`, `typo` (one edit), `sound` (alike but for vowels, `MOHAMMED` and
+    `MUHAMMAD`), `fuzzy` (close, several edits), `joined` (two tokens written as one, `AERO
+    CARIBBEAN` and `AEROCARIBBEAN`), `initial` (`J` for `JOHN`),
     `missing` (a query token with no counterpart) or `extra` (a listed token with no
     counterpart). `weight` is how much the token counts: generic words (`TRADING`, `GROUP`) and
     particles (`AL`, `DE`) count little. `query` or `listed` is empty for `extra` and `missing`.
