@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +20,8 @@ from dualcontrol.screening import (
     load_demo_entries,
     screen_party,
 )
+
+OFAC_FILES = ("ofac-sdn-2021-07.csv", "ofac-alt-2021-07.csv", "ofac-add-2021-07.csv")
 
 
 @pytest.mark.parametrize(
@@ -109,3 +116,31 @@ def test_ofac_variants_are_found_and_common_names_are_not(
         "Mary Johnson", "Hans Mueller", "Tata Consultancy Services Limited", "Sony Group",
     ]  # fmt: skip
     assert [n for n in unlisted if ofac_screener.screen(n).matched] == []
+
+
+_SCREEN_IN_CHILD = """
+import json, sys
+from dualcontrol.screening import Screener, read_list
+entries = read_list("ofac-sdn", sys.argv[1:4]).entries
+screener = Screener.from_entries(entries)
+for name in ("Mohammed Ali", "Banco Nacional", "Kim Chol", "Al Rashid Trading", "Ivan Petrov"):
+    print(json.dumps(screener.screen(name, min_score=0.0).as_dict(), sort_keys=True))
+"""
+
+
+@pytest.mark.slow
+def test_results_do_not_depend_on_hash_randomisation(shared: Callable[[str], Path]) -> None:
+    files = [str(shared(name)) for name in OFAC_FILES]
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", _SCREEN_IN_CHILD, *files],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count('"match": true') >= 1

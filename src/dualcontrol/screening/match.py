@@ -4,14 +4,15 @@ Retrieval never scans every name. Each listed name is indexed under its tokens, 
 pairs written as one (`aero caribbean` also under `aerocaribbean`) and, for tokens of four or more
 characters, every one-character deletion (a symmetric-deletion index): a query token finds the
 listed tokens at most one edit away (substitution, insertion, deletion or transposition) with a
-handful of dictionary lookups. Candidates are ranked by the weight of the query tokens they share
-and only the best `MatchConfig.candidates` are scored.
+handful of dictionary lookups; a second table finds the tokens that differ only in their vowels
+(`muhammad`, `mohammed`). Candidates are ranked by the weight of the query tokens they share and
+only the best `MatchConfig.candidates` are scored.
 
-Scoring lines up query tokens with listed tokens (exact, one typo, joined, close, initial), each
-token weighted by `normalize.token_weight`, and takes the weighted share of both names that lined
-up. Adjustments then lower it: a contradicting country or date of birth, a different legal form,
-a changed word order for organisations; factors keep weak aliases, generic names and very short
-names below a confident hit. Every step is recorded in the hit's `Explanation`.
+Scoring lines up query tokens with listed tokens (exact, one typo, sound, joined, close, initial),
+each token weighted by `normalize.token_weight`, and takes the weighted share of both names that
+lined up. Adjustments then lower it: a contradicting country or date of birth, a different legal
+form, a changed word order for organisations; factors keep weak aliases, generic names and very
+short names below a confident hit. Every step is recorded in the hit's `Explanation`.
 """
 
 from __future__ import annotations
@@ -45,10 +46,12 @@ class MatchConfig:
     """The parameters of matching; `ALGORITHM` names the defaults.
 
     `threshold`: a hit with at least this score is a match. `typo_cost`: a token one edit away
-    scores `1 - typo_cost / length`. `fuzzy_floor`: the least normalised Levenshtein similarity
-    for two leftover tokens to count as close. The penalties are subtracted from the score; the
-    factors multiply it, and each is below `threshold`, so a weak alias, a name of generic words
-    only, or a name of `short_length` characters or less never makes a confident hit alone.
+    scores `1 - typo_cost / length`. `phonetic_similarity`: what tokens differing only in their
+    vowels score. `fuzzy_floor`: the least normalised Levenshtein similarity for two leftover
+    tokens to count as close. `candidates`: how many retrieved names are scored. The penalties
+    are subtracted from the score; the factors multiply it, and each is below `threshold`, so a
+    weak alias, a name of generic words only, or a name of `short_length` characters or less
+    never makes a confident hit alone.
     """
 
     threshold: float = 0.85
@@ -172,7 +175,7 @@ def _deletions(key: str) -> set[str]:
 
 
 def _typo_keys(form: _Form) -> set[str]:
-    """The keys looked up with typos: tokens, and joins with a particle or a short token.
+    """The keys looked up with typos: tokens, and joins with a particle.
 
     Such joins are how transliterations differ (`abd al rahman`, `abdulrahman`); other joins are
     matched exactly only, which keeps the index small.
@@ -180,7 +183,7 @@ def _typo_keys(form: _Form) -> set[str]:
     tokens = form.norm.tokens
     keys: set[str] = set()
     for key, start, end, _, _ in form.items:
-        if end - start == 1 or any(t in PARTICLES or len(t) <= 3 for t in tokens[start:end]):
+        if end - start == 1 or any(t in PARTICLES for t in tokens[start:end]):
             keys.add(key)
     return keys
 
@@ -290,7 +293,7 @@ class NameIndex:
             return found
         probes = {key} | (_deletions(key) if len(key) >= 4 else set())
         cost = self.config.typo_cost
-        for probe in probes:
+        for probe in sorted(probes):
             for listed in self._deletions.get(probe, ()):
                 if listed in found:
                     continue
