@@ -29,8 +29,8 @@ typecheck: $(STAMP)
 	$(BIN)/python -m mypy
 
 lint: $(STAMP)
-	$(BIN)/python -m ruff check src tests benchmarks
-	$(BIN)/python -m ruff format --check src tests benchmarks
+	$(BIN)/python -m ruff check src tests benchmarks tools
+	$(BIN)/python -m ruff format --check src tests benchmarks tools
 
 test: unit typecheck lint
 

@@ -36,6 +36,16 @@ source: tests
 """
 
 
+@pytest.fixture(autouse=True)
+def no_default_list_store(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keep tests hermetic: a list store at the user's default location must not screen the
+    parties of test cases."""
+    absent = tmp_path_factory.getbasetemp() / "no-default-store" / "lists.sqlite3"
+    monkeypatch.setenv("DUALCONTROL_LISTS", str(absent))
+
+
 @pytest.fixture
 def base_case() -> dict[str, Any]:
     """The case of the JSON contract's example (a fresh copy per test)."""

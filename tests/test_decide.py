@@ -84,7 +84,7 @@ def test_a_line_no_rule_decides_is_review(policy: Policy, base_case: dict[str, A
     assert outcomes(decision) == {"10": "no_license_required", "20": "review"}
     assert decision.outcome is Outcome.REVIEW
     (open_item,) = decision.open_items
-    assert open_item.item == "20" and open_item.finding == "dualcontrol/undecided"
+    assert open_item.item == "20" and open_item.findings == ("dualcontrol/undecided",)
 
 
 def test_most_restrictive_line_decides_the_case(policy: Policy, base_case: dict[str, Any]) -> None:
@@ -187,7 +187,63 @@ def test_no_applicable_ruleset_is_review(
     decision = policy.check(base_case)
     assert decision.outcome is Outcome.REVIEW and decision.rulesets == ()
     assert any(
-        o.finding == "dualcontrol/no-ruleset" and "`US`" in o.question for o in decision.open_items
+        o.findings == ("dualcontrol/no-ruleset",) and "`US`" in o.question
+        for o in decision.open_items
     )
     base_case["exporter"]["country"] = "DE"
     assert policy.check(base_case).rulesets[0][0] == "test"
+
+
+EXEMPTIONS = """\
+facts:
+  requirement:
+    fields: {line: string, reason: string}
+rules:
+  - id: requires
+    title: t
+    cite: c
+    when:
+      - item as i: {eccn_entry: 9A515}
+    derive:
+      requirement: {line: {ref: i.line}, reason: NS}
+  - id: license
+    title: t
+    cite: c
+    when:
+      - requirement as r:
+    decide: {outcome: license_required, requirement: "chart.{r.reason}.9A515", rationale: r}
+  - id: excepted
+    title: t
+    cite: c
+    when:
+      - item as i: {eccn: 9A515.x}
+    exception:
+      name: excluded
+      outcome: no_license_required
+      discharges: ["chart.NS.{i.eccn_entry}"]
+      rationale: "{i.eccn} is excepted"
+  - id: flagged
+    title: t
+    cite: c
+    when:
+      - red_flag:
+    guard: {blocks: ["*"], rationale: r}
+"""
+
+
+def test_an_exemption_discharges_a_named_requirement_to_no_license(
+    write_ruleset: WriteRuleset, base_case: dict[str, Any]
+) -> None:
+    policy = Policy([load_ruleset(write_ruleset(EXEMPTIONS))])
+    base_case["items"] = [item("10", eccn="9A515.x"), item("20", eccn="9A515.a")]
+    base_case["red_flags"] = ["cash_payment"]
+    decision = policy.check(base_case)
+    assert outcomes(decision) == {"10": "no_license_required", "20": "license_required"}
+    (requirement,) = [
+        f for f in decision.reasons if f.rule == "test/license" and f.lines == ("10",)
+    ]
+    assert requirement.requirement == "chart.NS.9A515"
+    (exemption,) = [f for f in decision.reasons if f.kind == "exception"]
+    assert exemption.discharges == ("chart.NS.9A515",)
+    assert exemption.outcome is Outcome.NO_LICENSE_REQUIRED
+    assert decision.lines[0].blocked == ()

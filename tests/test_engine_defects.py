@@ -206,9 +206,11 @@ def test_mixed_type_comparisons_are_refused_at_load_time(
 def test_every_compiled_pattern_has_a_type_guard(base_case: dict[str, Any]) -> None:
     program = compile_program(load_ruleset("starter"), parse_case(base_case).date)
     for rule in program.rules:
-        rendered: list[dict[str, Any]] = json.loads(json.dumps(rule.durable))["all"]
-        for compiled, pattern in zip(rule.patterns, rendered, strict=True):
-            assert pattern[compiled.durable_alias]["$and"][0] == {"_t": compiled.pattern.fact_type}
+        for _, variant in rule.durable:
+            rendered: list[dict[str, Any]] = json.loads(json.dumps(variant))["all"]
+            for compiled, pattern in zip(rule.patterns, rendered, strict=True):
+                guard = pattern[compiled.durable_alias]["$and"][0]
+                assert guard == {"_t": compiled.pattern.fact_type}
 
 
 # 6. escaped versus raw non-ASCII strings -----------------------------------------------------
@@ -310,7 +312,11 @@ def test_adapter_records_each_rule_and_fact_tuple_once(base_case: dict[str, Any]
     program = Program(
         ruleset,
         program.day,
-        (rule.__class__(rule.rule, rule.index, rule.name, rule.patterns, overlapping),),
+        (
+            rule.__class__(
+                rule.rule, rule.index, rule.name, rule.patterns, ((rule.name, overlapping),)
+            ),
+        ),
     )
     base_case["items"][0]["eccn"] = "EAR99"
     facts = case_facts(parse_case(base_case), program.day)
@@ -318,14 +324,60 @@ def test_adapter_records_each_rule_and_fact_tuple_once(base_case: dict[str, Any]
     assert [f.rule_id for f in result.firings] == ["ear99"]
 
 
-def test_in_lists_compile_to_exclusive_branches(base_case: dict[str, Any]) -> None:
+def test_no_or_and_no_negation_reach_the_engine(base_case: dict[str, Any]) -> None:
     program = compile_program(load_ruleset("starter"), parse_case(base_case).date)
     text = json.dumps(program.durable_definition())
-    assert "$not" not in text and '"none"' not in text and '"any"' not in text
-    for rule in program.rules:
-        for condition in (c for p in rule.rule.patterns for c in p.conditions):
-            if isinstance(condition.value, tuple):
-                assert len(set(condition.value)) == len(condition.value)
+    for keyword in ('"$or"', "$not", '"none"', '"any"'):
+        assert keyword not in text
+    wmd = next(r for r in program.rules if r.rule.id == "end-use.wmd")
+    assert [name for name, _ in wmd.durable] == [f"{wmd.name}_v{n}" for n in range(3)]
+
+
+# found by the golden cases: a join comparison after an `$or` is ignored ------------------------
+
+
+def test_raw_engine_ignores_a_join_comparison_after_an_or() -> None:
+    case = fact("1", _t="case", as_of=20210601)
+    row = fact("2", _t="emb", items="ccl", since=20220408)
+    end = fact("3", _t="end")
+    lte = {"$lte": {"since": {"c": "as_of"}}}
+    either = {"$or": [{"items": "ccl"}, {"items": "all"}]}
+    for second, fires in (
+        ([either, lte], True),
+        ([lte, either], False),
+        ([{"items": "ccl"}, lte], False),
+    ):
+        rules = {"a": {"all": [{"c": {"_t": "case"}}, {"e": {"$and": [{"_t": "emb"}, *second]}}]}}
+        assert raw_firings(rules, [case, row, end]) == (["a", "end"] if fires else ["end"])
+
+
+def test_in_lists_with_joins_are_decided_by_both_engines(
+    write_ruleset: WriteRuleset, base_case: dict[str, Any]
+) -> None:
+    body = """\
+tables:
+  windows:
+    file: windows.csv
+    columns: {country: country, items: string, since: date}
+rules:
+  - id: window
+    title: t
+    cite: c
+    when:
+      - case:
+      - windows as w:
+          items: {in: [ccl, all]}
+          country: {ref: case.destination}
+          since: {"<=": {ref: case.as_of}}
+    decide: {outcome: review, rationale: r}
+"""
+    directory = write_ruleset(
+        body, files={"windows.csv": "country,items,since\nDE,ccl,2022-04-08\n"}
+    )
+    base_case["date"] = "2021-06-01"
+    assert both_engines(directory, base_case) == ([], [])
+    base_case["date"] = "2022-06-01"
+    assert both_engines(directory, base_case) == (["window"], ["window"])
 
 
 # 10. $not depends on assertion order: absence is computed as counts instead -------------------
@@ -490,7 +542,7 @@ def test_an_engine_fault_becomes_review_and_the_engine_recovers(
     assert decision.outcome.value == "review"
     (fault,) = decision.reasons
     assert fault.kind == "fault" and "error code: 201" in fault.rationale
-    assert any(o.finding == "starter/engine.fault#0" for o in decision.open_items)
+    assert any(o.findings == ("starter/engine.fault#0",) for o in decision.open_items)
     monkeypatch.undo()
     assert policy.check(base_case).to_json() == healthy.to_json()
 
@@ -541,3 +593,63 @@ def test_joins_on_optional_fields_are_decided_by_both_engines(
     base_case["items"].append({"id": "20", "quantity": 1, "unit_value": 1, "currency": "USD"})
     durable, reference = both_engines(directory, base_case)
     assert durable == reference == ["join"]  # only the classified line joins
+
+
+# found by the golden cases: a false join comparison other than equality crashes the engine -----
+
+
+def test_raw_engine_crashes_on_a_false_non_equality_join() -> None:
+    code = textwrap.dedent("""
+        import json, durable_rules_engine as d
+        rules = {
+            "g": {"all": [{"a0": {"_t": "case"}},
+                          {"a1": {"$and": [{"_t": "emb"}, {"$gt": {"until": {"a0": "as_of"}}}]}}]},
+            "end": {"all": [{"e": {"_t": "end"}}], "pri": 65535},
+        }
+        h = d.create_ruleset("t", json.dumps(rules))
+        facts = [{"sid": "1", "id": "1", "_t": "case", "as_of": 20260901},
+                 {"sid": "1", "id": "2", "_t": "emb", "until": 20220408},
+                 {"sid": "1", "id": "3", "_t": "end"}]
+        _, state = d.assert_facts(h, json.dumps(facts))
+        print("returned")
+    """)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert done.returncode != 0 and "returned" not in done.stdout
+
+
+def test_non_equality_joins_are_checked_on_the_firing(
+    write_ruleset: WriteRuleset, base_case: dict[str, Any]
+) -> None:
+    body = """\
+tables:
+  windows:
+    file: windows.csv
+    columns: {country: country, until: date}
+rules:
+  - id: open-window
+    title: t
+    cite: c
+    when:
+      - case:
+      - windows as w: {until: {">": {ref: case.as_of}}}
+    decide: {outcome: review, rationale: r}
+  - id: other-country
+    title: t
+    cite: c
+    when:
+      - case:
+      - windows as w: {country: {"!=": {ref: case.destination}}}
+    decide: {outcome: review, rationale: r}
+"""
+    rows = "country,until\nDE,2022-04-08\n"
+    directory = write_ruleset(body, files={"windows.csv": rows})
+    program = compile_program(load_ruleset(directory), parse_case(base_case).date)
+    rendered = json.dumps(program.durable_definition())
+    assert '"$gt"' not in rendered and '"$neq"' not in rendered
+    assert both_engines(directory, base_case) == ([], [])
+    base_case["date"] = "2021-06-01"
+    base_case["destination"] = "FR"
+    fired = ["open-window", "other-country"]
+    assert both_engines(directory, base_case) == (fired, fired)

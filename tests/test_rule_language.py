@@ -291,3 +291,26 @@ def test_duplicate_rule_ids(write_ruleset: WriteRuleset) -> None:
     )
     found = errors(write_ruleset("rules:\n" + rule + rule))
     assert any("duplicate rule id `same`" in e for e in found)
+
+
+def test_in_lists_expand_into_a_bounded_number_of_engine_rules(write_ruleset: WriteRuleset) -> None:
+    values = ", ".join(f"v{i}" for i in range(10))
+    when = f"      - item: {{line: {{in: [{values}]}}, description: {{in: [{values}]}}}}"
+    found = errors(write_ruleset(one_rule(when)))
+    assert any("expands into 100 engine rules" in e and "at most 64" in e for e in found), found
+
+
+def test_requirement_names_may_carry_fact_values(write_ruleset: WriteRuleset) -> None:
+    action = 'decide: {outcome: license_required, requirement: "chart.{i.line}", rationale: r}'
+    rule = load_ruleset(write_ruleset(one_rule("      - item as i:", action))).rules[0]
+    assert isinstance(rule.action, Decide) and rule.action.requirement is not None
+    assert rule.action.requirement.refs == (Ref("i", "line"),)
+    bad = 'decide: {outcome: license_required, requirement: "chart {i.line}", rationale: r}'
+    assert any(
+        "must match" in e for e in errors(write_ruleset(one_rule("      - item as i:", bad)))
+    )
+    wrong = "exception: {name: X, outcome: review, discharges: [a], rationale: r}"
+    assert any(
+        "an exception's outcome is `license_exception` or `no_license_required`" in e
+        for e in errors(write_ruleset(one_rule("      - item as i:", wrong)))
+    )

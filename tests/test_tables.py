@@ -89,7 +89,7 @@ def test_selected_rows_and_missing_values(
     decision = policy.check(dict(base_case, destination=destination))
     fired = {f.rule.rpartition("/")[2] for f in decision.reasons}
     if not decision.reasons:
-        fired = {o.finding.rpartition("/")[2] for o in decision.open_items}
+        fired = {f.rpartition("/")[2] for o in decision.open_items for f in o.findings}
     assert decision.outcome.value == outcome and fired == rules
 
 

@@ -10,7 +10,8 @@ citations, the facts they matched and the chain of derived facts behind them.
     >>> print(decision.explain())                     # doctest: +SKIP
 """
 
-from .case import Case, EndUse, Exporter, Item, Party, case_schema, case_to_dict, parse_case
+from .case import Case, EndUse, Exporter, Item, Party, case_to_dict, parse_case
+from .case_schema import case_schema
 from .decide import Decision, Finding, Line, OpenItem
 from .errors import CaseError, DualcontrolError, EngineError, ListError, Problem, RulesetError
 from .explain import WhyNot, decision_to_dict, render, why_not

@@ -43,7 +43,6 @@ __all__ = [
     "Item",
     "Party",
     "ScreeningHit",
-    "case_schema",
     "case_to_dict",
     "parse_case",
 ]
@@ -195,31 +194,6 @@ class Case:
     screening: tuple[ScreeningHit, ...] = attrs.field(
         default=(), metadata=_describe("restricted-party list hits on the parties")
     )
-
-
-_SCHEMA_FRAGMENTS: Mapping[Any, Mapping[str, Any]] = {
-    Country: {"type": "string", "enum": sorted(COUNTRIES)},
-    Eccn: {"type": "string", "pattern": f"^(?:{ECCN_PATTERN.pattern})$"},
-    EuControl: {"type": "string", "pattern": f"^(?:{EU_CONTROL_PATTERN.pattern})$"},
-    Currency: {"type": "string", "enum": sorted(CURRENCIES)},
-    Role: {"type": "string", "enum": list(PARTY_ROLES)},
-    PartyKind: {"type": "string", "enum": list(PARTY_KINDS)},
-    Purpose: {"type": "string", "enum": list(PURPOSES)},
-    RedFlagCode: {"type": "string", "enum": list(RED_FLAGS)},
-    Region: {"type": "string", "enum": list(REGIONS)},
-    ScreeningList: {"type": "string", "enum": list(SCREENING_LISTS)},
-    ScreeningBasis: {"type": "string", "enum": list(SCREENING_BASES)},
-    Score: {"type": "number", "minimum": 0, "maximum": 1},
-    Share: {"type": "number", "minimum": 0, "maximum": 100},
-    Text: {"type": "string", "minLength": 1},
-    str: {"type": "string"},
-    bool: {"type": "boolean"},
-    int: {"type": "integer"},
-    Decimal: {"type": "number"},
-    Quantity: {"type": "number", "exclusiveMinimum": 0, "maximum": int(MAX_QUANTITY)},
-    Amount: {"type": "number", "minimum": 0, "maximum": int(MAX_UNIT_VALUE)},
-    dt.date: {"type": "string", "format": "date"},
-}
 
 
 class _InvalidValueError(ValueError):
@@ -374,7 +348,8 @@ class _IndexedError(Exception):
         self.error = error
 
 
-def _is_tuple(type_: Any) -> bool:
+def is_tuple(type_: Any) -> bool:
+    """Whether `type_` is a `tuple[X, ...]`."""
     origin: Any = get_origin(type_)
     return origin is tuple
 
@@ -408,7 +383,7 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook(
         EuControl, _classification("Annex I entry", EU_CONTROL_PATTERN)
     )
-    converter.register_structure_hook_func(_is_tuple, _tuple_hook(converter))
+    converter.register_structure_hook_func(is_tuple, _tuple_hook(converter))
     return converter
 
 
@@ -575,47 +550,7 @@ def case_to_dict(case: Case) -> dict[str, Any]:
         Decimal, lambda d: int(d) if d == d.to_integral() else float(d)
     )
     converter.register_unstructure_hook_func(
-        _is_tuple, lambda v: [converter.unstructure(x) for x in v]
+        is_tuple, lambda v: [converter.unstructure(x) for x in v]
     )
     data: dict[str, Any] = converter.unstructure(case)
     return data
-
-
-def case_schema() -> dict[str, Any]:
-    """A JSON Schema (draft 2020-12) of the case contract, derived from the attrs model."""
-    schema = _schema_of(Case)
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://dualcontrol.dev/schema/case/v1",
-        "title": "dualcontrol case (v1)",
-        **schema,
-    }
-
-
-def _schema_of(type_: Any) -> dict[str, Any]:
-    if type_ in _SCHEMA_FRAGMENTS:
-        return dict(_SCHEMA_FRAGMENTS[type_])
-    if _is_tuple(type_):
-        return {"type": "array", "items": _schema_of(get_args(type_)[0])}
-    args = get_args(type_)
-    if args and type(None) in args:
-        (inner,) = (a for a in args if a is not type(None))
-        return {"anyOf": [_schema_of(inner), {"type": "null"}]}
-    if attrs.has(type_):
-        properties: dict[str, Any] = {}
-        required: list[str] = []
-        for field in attrs.fields(attrs.resolve_types(type_)):
-            prop = _schema_of(field.type)
-            if "description" in field.metadata:
-                prop["description"] = field.metadata["description"]
-            properties[field.name] = prop
-            if field.default is attrs.NOTHING:
-                required.append(field.name)
-        out: dict[str, Any] = {"type": "object", "properties": properties}
-        if type_.__doc__:
-            out["description"] = type_.__doc__.strip().splitlines()[0]
-        out["required"] = required
-        out["additionalProperties"] = False
-        return out
-    msg = f"no schema for type {type_!r}"
-    raise TypeError(msg)

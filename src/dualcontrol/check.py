@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import safe_regex
 from .check_data import LIMITS, RULE_ID, Checked, DataChecker, suggest
+from .compile import variant_count
 from .errors import Problem
 from .load import Node, read_yaml
 from .tree import (
@@ -40,6 +41,7 @@ from .vocab import Outcome
 __all__ = ["check_ruleset"]
 
 _REQUIREMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
+_NAME_GLOB = re.compile(r"[A-Za-z0-9*][A-Za-z0-9._:*-]*")
 _PATTERN_KEY = re.compile(r"\s*([a-z][a-z0-9_]*)(?:\s+as\s+([a-z][a-z0-9_]*))?\s*")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _OPS = {op.value: op for op in Op}
@@ -432,7 +434,7 @@ class _Checker(DataChecker):
         rationale = self.template(entries["rationale"], aliases, "rationale")
         requirement = None
         if "requirement" in entries:
-            requirement = self.string(entries["requirement"], "requirement", _REQUIREMENT)
+            requirement = self.name_template(entries["requirement"], aliases, "requirement")
             if outcome is not Outcome.LICENSE_REQUIRED:
                 self.error(
                     entries["requirement"], "only a `license_required` outcome names a requirement"
@@ -448,21 +450,48 @@ class _Checker(DataChecker):
             return None
         return Decide(outcome, rationale, requirement, open_item)
 
+    def name_template(
+        self, node: Node, aliases: Mapping[str, FactType], what: str, *, glob: bool = False
+    ) -> Template | None:
+        """A requirement name (or, with `glob`, a pattern of names) with `{alias.field}`
+        placeholders."""
+        template = self.template(node, aliases, what)
+        if template is None:
+            return None
+        literal = _PLACEHOLDER.sub("x", template.text)
+        allowed = _NAME_GLOB if glob else _REQUIREMENT
+        if not allowed.fullmatch(literal):
+            self.error(node, f"{what} `{template.text}` must match `{allowed.pattern}`")
+            return None
+        return template
+
     def exception(self, node: Node, aliases: Mapping[str, FactType]) -> ExceptionRule | None:
-        entries = self.fields(node, "exception", ("name", "discharges", "rationale"))
+        entries = self.fields(node, "exception", ("name", "discharges", "rationale"), ("outcome",))
         if entries is None or len(entries) < 3:
             return None
         name = self.string(entries["name"], "exception name", _REQUIREMENT)
         discharges = [
-            self.string(n, "requirement", re.compile(r"[A-Za-z0-9*][A-Za-z0-9._:*-]*"))
+            self.name_template(n, aliases, "requirement pattern", glob=True)
             for n in self.sequence(entries["discharges"], "discharges")
         ]
         rationale = self.template(entries["rationale"], aliases, "rationale")
+        outcome = Outcome.LICENSE_EXCEPTION
+        if "outcome" in entries:
+            spelled = entries["outcome"].value
+            allowed = (Outcome.LICENSE_EXCEPTION.value, Outcome.NO_LICENSE_REQUIRED.value)
+            if spelled not in allowed:
+                self.error(
+                    entries["outcome"],
+                    f"an exception's outcome is `license_exception` or `no_license_required`, "
+                    f"not `{spelled}`",
+                )
+                return None
+            outcome = Outcome(spelled)
         if name is None or rationale is None or None in discharges or not discharges:
             if not discharges and entries["discharges"].kind == "seq":
                 self.error(entries["discharges"], "discharges needs at least one requirement")
             return None
-        return ExceptionRule(name, tuple(d for d in discharges if d), rationale)
+        return ExceptionRule(name, tuple(d for d in discharges if d), rationale, outcome)
 
     def guard(self, node: Node, aliases: Mapping[str, FactType]) -> Guard | None:
         entries = self.fields(node, "guard", ("blocks", "rationale"))
@@ -496,7 +525,25 @@ class _Checker(DataChecker):
                     f"duplicate rule id `{rule.id}` (first at {seen[rule.id].location})",
                 )
             seen.setdefault(rule.id, rule)
-        per_type = Counter(p.fact_type for r in rules for p in r.patterns)
+        per_type: Counter[str] = Counter()
+        total = 0
+        for rule in rules:
+            count = variant_count(rule)
+            total += count
+            if count > LIMITS["variants_per_rule"]:
+                self.error(
+                    rule.location,
+                    f"rule `{rule.id}` expands into {count} engine rules (the product of its "
+                    f"`in` lists); at most {LIMITS['variants_per_rule']}: use a table",
+                )
+            for pattern in rule.patterns:
+                per_type[pattern.fact_type] += count
+        if total > LIMITS["engine_rules"]:
+            self.error(
+                rules[0].location,
+                f"the ruleset compiles to {total} engine rules; durable-rules takes at most "
+                f"{LIMITS['engine_rules']}",
+            )
         for type_name, count in sorted(per_type.items()):
             if count > LIMITS["patterns_per_fact_type"]:
                 first = next(r for r in rules if any(p.fact_type == type_name for p in r.patterns))
@@ -507,15 +554,16 @@ class _Checker(DataChecker):
                     "move data into a table",
                 )
         requirements = {
-            r.action.requirement
+            _PLACEHOLDER.sub("*", r.action.requirement.text)
             for r in rules
             if isinstance(r.action, Decide) and r.action.requirement
         }
         exceptions = {r.action.name for r in rules if isinstance(r.action, ExceptionRule)}
         for rule in rules:
             if isinstance(rule.action, ExceptionRule):
-                for name in rule.action.discharges:
-                    if not any(fnmatch.fnmatchcase(req, name) for req in requirements):
+                for discharged in rule.action.discharges:
+                    name = _PLACEHOLDER.sub("*", discharged.text)
+                    if not any(_may_overlap(req, name) for req in requirements):
                         self.error(
                             rule.location,
                             f"exception `{rule.action.name}` discharges `{name}`, which no rule "
@@ -546,6 +594,20 @@ def _currency_of(pattern: Pattern, fact_type: FactType, field: str | None) -> st
         ):
             return condition.value
     return None
+
+
+def _may_overlap(first: str, second: str) -> bool:
+    """Whether two name patterns (`*` matching any text) can match a common name; judged by
+    their literal prefixes, which is exact for the patterns rules write (`chart.NS.*`)."""
+    a, b = first.split("*", 1)[0], second.split("*", 1)[0]
+    exact_a, exact_b = "*" not in first, "*" not in second
+    if exact_a and exact_b:
+        return first == second
+    if exact_a:
+        return fnmatch.fnmatchcase(first, second)
+    if exact_b:
+        return fnmatch.fnmatchcase(second, first)
+    return a.startswith(b) or b.startswith(a)
 
 
 def check_ruleset(directory: Path, display_root: str) -> tuple[Checked, list[Problem]]:

@@ -34,6 +34,8 @@ LIMITS: Mapping[str, int] = {
     "patterns_per_fact_type": 400,
     "fields_per_fact_type": 64,
     "values_per_in": 256,
+    "variants_per_rule": 64,
+    "engine_rules": 4_000,
     "integer_bits": 63,
 }
 """Largest sizes a ruleset may have. durable-rules has hard limits (16 patterns per rule, 32
@@ -311,9 +313,7 @@ class DataChecker:
             )
             if entries is None or "file" not in entries or "columns" not in entries:
                 continue
-            declared = self.field_declarations(
-                entries["columns"], f"table `{name}`", table=True
-            )
+            declared = self.field_declarations(entries["columns"], f"table `{name}`", table=True)
             columns = {c.name: c.type for c in declared}
             currencies = {c.name: c.currency for c in declared if c.currency}
             countries = {c.name for c in declared if c.country}

@@ -15,13 +15,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .case import case_schema, load_json
+from .case import load_json
+from .case_schema import case_schema
+from .engine_isolated import DEFAULT_TIMEOUT
 from .errors import CaseError, DualcontrolError, RulesetError
 from .explain import FORMATS, render, to_json, why_not
 from .golden import run_goldens
 from .policy import Policy
 from .rulesets import load_ruleset, shipped_rulesets
 from .run import ENGINES
+from .screening import ListStore, Screener, default_db_path
+from .screening.cli import register as register_screening
 
 __all__ = ["main"]
 
@@ -50,8 +54,34 @@ def _read(source: str) -> str:
         raise _UsageError(msg) from None
 
 
+def _screener(args: argparse.Namespace) -> Screener | None:
+    """The screener `check` uses: the demo list, a list store given with `--lists`, or the
+    store at the default location when one exists; none with `--no-screening`."""
+    if getattr(args, "no_screening", False):
+        return None
+    if getattr(args, "demo_lists", False):
+        return Screener.demo()
+    path = getattr(args, "lists", None)
+    if path is None:
+        default = default_db_path()
+        if not default.is_file():
+            return None
+        path = default
+    if not Path(path).is_file():
+        msg = f"{path}: no list store there (create one with `dualcontrol lists import`)"
+        raise _UsageError(msg)
+    with ListStore.open(path, create=False) as store:
+        return Screener.from_store(store)
+
+
 def _policy(args: argparse.Namespace) -> Policy:
-    return Policy.load(args.ruleset or None)
+    return Policy.load(
+        args.ruleset or None,
+        screener=_screener(args),
+        screening_threshold=getattr(args, "threshold", None),
+        isolate=getattr(args, "isolate", False),
+        timeout=getattr(args, "timeout", None) or DEFAULT_TIMEOUT,
+    )
 
 
 def _prefixed(error: DualcontrolError, source: str) -> str:
@@ -197,6 +227,27 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--why-not", action="append", metavar="RULE", help="explain why RULE did not fire"
     )
+    screening = check.add_mutually_exclusive_group()
+    screening.add_argument(
+        "--lists",
+        type=Path,
+        metavar="DB",
+        help="screen every party against this list store (default: the store at "
+        "the default location, when there is one)",
+    )
+    screening.add_argument(
+        "--demo-lists", action="store_true", help="screen against the demo list shipped with us"
+    )
+    screening.add_argument("--no-screening", action="store_true", help="do not screen the parties")
+    check.add_argument("--threshold", type=float, help="screening score for a match, 0..1")
+    check.add_argument(
+        "--isolate",
+        action="store_true",
+        help="run the engine in a worker process: a crash or a hang gives review",
+    )
+    check.add_argument(
+        "--timeout", type=float, metavar="SECONDS", help="with --isolate: time limit per case"
+    )
     check.set_defaults(handler=run_check)
 
     rulesets = commands.add_parser("rulesets", help="list the shipped rulesets")
@@ -214,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("which", choices=("case",))
     schema.set_defaults(handler=run_schema)
 
+    register_screening(commands)
     return parser
 
 
@@ -223,6 +275,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out, err = sys.stdout, sys.stderr
     try:
+        if hasattr(args, "func"):
+            screening_code: int = args.func(args)
+            return screening_code
         code: int = args.handler(args, out, err)
     except RulesetError as error:
         err.write(f"dualcontrol: {error}\n")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import re
 from collections.abc import Callable, Mapping
 
@@ -36,6 +37,8 @@ __all__ = [
     "compile_program",
     "durable_condition",
     "python_condition",
+    "variant_count",
+    "variants",
 ]
 
 END_TYPE = "__end__"
@@ -67,7 +70,15 @@ class CompiledRule:
     index: int
     name: str
     patterns: tuple[CompiledPattern, ...]
-    durable: dict[str, object]
+    durable: tuple[tuple[str, dict[str, object]], ...]
+    """(durable rule name, definition) of each variant: one per combination of `in` values."""
+    checks: tuple[tuple[str, Matcher], ...] = ()
+    """(alias, test) of the join comparisons other than equality, which the durable adapter
+    evaluates on each firing instead of giving them to durable-rules."""
+
+    def accepts(self, bindings: Bindings) -> bool:
+        """Whether a durable firing with these bound facts passes the checks left to Python."""
+        return all(test(bindings[alias], bindings) for alias, test in self.checks)
 
 
 @attrs.frozen
@@ -77,6 +88,35 @@ class Program:
     ruleset: Ruleset
     day: dt.date
     rules: tuple[CompiledRule, ...]
+
+    @functools.cached_property
+    def _relevant(self) -> tuple[frozenset[str], frozenset[str] | None]:
+        types = frozenset(p.fact_type for r in self.rules for p in r.rule.patterns)
+        tables: set[str] = set()
+        for compiled in self.rules:
+            for pattern in compiled.rule.patterns:
+                if pattern.fact_type != "missing":
+                    continue
+                named = [
+                    c.value
+                    for c in pattern.conditions
+                    if c.field == "table" and c.op is Op.EQ and isinstance(c.value, str)
+                ]
+                if not named:
+                    return types, None
+                tables.update(named)
+        return types, frozenset(tables)
+
+    def relevant(self, facts: tuple[Fact, ...]) -> tuple[Fact, ...]:
+        """The facts some pattern could match: a fact of a type no rule names, or a `missing`
+        fact about a table no rule asks about, cannot change what fires."""
+        types, tables = self._relevant
+        return tuple(
+            f
+            for f in facts
+            if f.type in types
+            and (f.type != "missing" or tables is None or f.get("table") in tables)
+        )
 
     @functools.cached_property
     def used_fields(self) -> Mapping[str, frozenset[str]]:
@@ -97,7 +137,9 @@ class Program:
 
     def durable_definition(self) -> dict[str, object]:
         """The durable-rules ruleset definition (a fresh copy: durable mutates what it gets)."""
-        definition: dict[str, object] = {r.name: _copy(r.durable) for r in self.rules}
+        definition: dict[str, object] = {
+            name: _copy(variant) for r in self.rules for name, variant in r.durable
+        }
         definition[END_RULE] = {
             "all": [{"e": {"_t": END_TYPE}}],
             "pri": END_PRIORITY,
@@ -105,8 +147,8 @@ class Program:
         return definition
 
     def by_name(self) -> dict[str, CompiledRule]:
-        """Durable rule name -> compiled rule."""
-        return {r.name: r for r in self.rules}
+        """Durable rule name (of every variant) -> compiled rule."""
+        return {name: r for r in self.rules for name, _ in r.durable}
 
 
 def _copy(value: object) -> object:
@@ -123,16 +165,22 @@ def _operand(value: Literal | Ref, aliases: Mapping[str, str]) -> object:
     return value
 
 
+def in_engine(condition: Condition) -> bool:
+    """Whether durable-rules evaluates `condition`. A join comparison other than equality is
+    evaluated by the adapter on the firing instead: durable-rules crashes (a segmentation
+    fault) when such a comparison is the only join test of a pattern and is false, and in other
+    network shapes too."""
+    return not (isinstance(condition.value, Ref) and condition.op is not Op.EQ)
+
+
 def durable_condition(condition: Condition, aliases: Mapping[str, str]) -> list[dict[str, object]]:
     """The durable-rules expressions (to be joined with `$and`) for one condition."""
     field, op, value = condition.field, condition.op, condition.value
     if op is Op.EXISTS:
         return [{"$ex" if value else "$nex": {field: 1}}]
     if op is Op.IN:
-        assert isinstance(value, tuple)
-        if len(value) == 1:
-            return [{field: value[0]}]
-        return [{"$or": [{field: v} for v in value]}]
+        assert isinstance(value, tuple) and len(value) == 1, "`in` is expanded into variants"
+        return [{field: value[0]}]
     if op is Op.NOT_IN:
         assert isinstance(value, tuple)
         return [{"$neq": {field: v}} for v in value]
@@ -237,21 +285,65 @@ def _joined_fields(rule: Rule) -> dict[str, set[str]]:
     return needed
 
 
+def variant_count(rule: Rule) -> int:
+    """How many durable rules `rule` compiles to (see `variants`)."""
+    count = 1
+    for pattern in rule.patterns:
+        for condition in pattern.conditions:
+            if condition.op is Op.IN and isinstance(condition.value, tuple):
+                count *= len(condition.value)
+    return count
+
+
+def variants(rule: Rule) -> list[dict[tuple[int, int], Literal]]:
+    """Every choice of one value per multi-valued `in` condition, keyed by (pattern, condition).
+
+    durable-rules mishandles `$or`: it fires once per true branch, and it ignores a join
+    comparison that follows an `$or` in the same pattern. So `in` is never compiled to `$or`:
+    a rule becomes one durable rule per combination of its `in` values, each firing recorded
+    under the one rule (the branches are exclusive, so each tuple of facts still fires once)."""
+    choices: list[list[tuple[tuple[int, int], Literal]]] = []
+    for p, pattern in enumerate(rule.patterns):
+        for c, condition in enumerate(pattern.conditions):
+            multiple = isinstance(condition.value, tuple) and len(condition.value) > 1
+            if condition.op is Op.IN and multiple:
+                assert isinstance(condition.value, tuple)
+                choices.append([((p, c), v) for v in condition.value])
+    return [dict(combination) for combination in itertools.product(*choices)]
+
+
 def _compile_rule(rule: Rule, index: int) -> CompiledRule:
     aliases = {p.alias: f"a{i}" for i, p in enumerate(rule.patterns)}
     needed = _joined_fields(rule)
-    patterns = []
-    durable_patterns = []
-    for pattern in rule.patterns:
-        expressions: list[dict[str, object]] = [{"_t": pattern.fact_type}]
-        expressions.extend({"$ex": {field: 1}} for field in sorted(needed[pattern.alias]))
-        for condition in pattern.conditions:
-            expressions.extend(durable_condition(condition, aliases))
-        durable_patterns.append({aliases[pattern.alias]: {"$and": expressions}})
-        patterns.append(CompiledPattern(pattern, aliases[pattern.alias], _pattern_test(pattern)))
-    name = f"r{index}_{_SAFE_NAME.sub('_', rule.id)}"[:100]
-    durable = {"all": durable_patterns, "pri": RULE_PRIORITY}
-    return CompiledRule(rule, index, name, tuple(patterns), durable)
+    patterns = tuple(
+        CompiledPattern(pattern, aliases[pattern.alias], _pattern_test(pattern))
+        for pattern in rule.patterns
+    )
+    base = f"r{index}_{_SAFE_NAME.sub('_', rule.id)}"[:90]
+    rendered = []
+    chosen = variants(rule)
+    for number, choice in enumerate(chosen):
+        durable_patterns = []
+        for p, pattern in enumerate(rule.patterns):
+            expressions: list[dict[str, object]] = [{"_t": pattern.fact_type}]
+            expressions.extend({"$ex": {field: 1}} for field in sorted(needed[pattern.alias]))
+            for c, condition in enumerate(pattern.conditions):
+                if not in_engine(condition):
+                    continue
+                picked = condition
+                if (p, c) in choice:
+                    picked = attrs.evolve(condition, value=(choice[(p, c)],))
+                expressions.extend(durable_condition(picked, aliases))
+            durable_patterns.append({aliases[pattern.alias]: {"$and": expressions}})
+        name = base if len(chosen) == 1 else f"{base}_v{number}"
+        rendered.append((name, {"all": durable_patterns, "pri": RULE_PRIORITY}))
+    checks = tuple(
+        (pattern.alias, python_condition(condition))
+        for pattern in rule.patterns
+        for condition in pattern.conditions
+        if not in_engine(condition)
+    )
+    return CompiledRule(rule, index, base, patterns, tuple(rendered), checks)
 
 
 def compile_program(ruleset: Ruleset, day: dt.date) -> Program:

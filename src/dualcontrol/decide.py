@@ -5,7 +5,8 @@ The engine is purely monotonic; what is defeasible is settled here, after it ran
 - a `decide` firing is a finding with an outcome for the lines it concerns (the `line` fields
   of the facts it matched; none means every line of the case);
 - an `exception` firing discharges the named requirements on its lines, unless a `guard`
-  firing on that line blocks it; a discharged requirement counts as `license_exception`;
+  firing on that line blocks it; a discharged requirement counts as `license_exception` (or as
+  `no_license_required` when the exception is an exemption);
 - a line's outcome is the most restrictive of its findings; a line no rule decided is `review`
   with an open item (fail closed); the case's outcome is its most restrictive line.
 
@@ -41,6 +42,7 @@ from .vocab import CURRENCIES, Outcome
 
 if TYPE_CHECKING:
     from .explain import WhyNot
+    from .party_screening import ScreeningRecord
 
 __all__ = [
     "Decision",
@@ -159,11 +161,14 @@ class Line:
 
 @attrs.frozen
 class OpenItem:
-    """A question the rules could not answer; it keeps its line at `review` or above."""
+    """A question the rules could not answer; it keeps its line at `review` or above.
+
+    `findings` are the findings that raised it (the same question on a line is asked once).
+    """
 
     item: str | None
     question: str
-    finding: str
+    findings: tuple[str, ...]
 
 
 @attrs.frozen
@@ -188,6 +193,8 @@ class Decision:
     reasons: tuple[Finding, ...]
     other_findings: tuple[Finding, ...]
     open_items: tuple[OpenItem, ...]
+    screening: ScreeningRecord | None = None
+    """What the parties were screened against, when dualcontrol screened them."""
     runs: tuple[RulesetRun, ...] = attrs.field(default=(), eq=False, repr=False)
     """The evaluations behind the decision (not part of its JSON); `why_not` reads them."""
 
@@ -243,6 +250,14 @@ class _Builder:
         self.runs = runs
         self.item_ids = item_ids
         self.findings: list[Finding] = []
+
+    def name(self, template: Template, bound: Mapping[str, Fact]) -> str:
+        """A requirement name (or pattern) with its placeholders filled by the raw values."""
+        text = template.text
+        for ref in template.refs:
+            value = bound[ref.alias].get(ref.field)
+            text = text.replace("{" + str(ref) + "}", "" if value is None else str(value))
+        return text
 
     def render(
         self, template: Template, bound: Mapping[str, Fact], types: Mapping[str, FactType]
@@ -353,16 +368,18 @@ class _Builder:
             return Finding(
                 kind="decide",
                 outcome=action.outcome,
-                requirement=action.requirement,
+                requirement=(
+                    None if action.requirement is None else self.name(action.requirement, bound)
+                ),
                 open=action.open,
                 **common,  # type: ignore[arg-type]
             )
         if isinstance(action, ExceptionRule):
             return Finding(
                 kind="exception",
-                outcome=Outcome.LICENSE_EXCEPTION,
+                outcome=action.outcome,
                 exception=action.name,
-                discharges=action.discharges,
+                discharges=tuple(self.name(d, bound) for d in action.discharges),
                 **common,  # type: ignore[arg-type]
             )
         assert isinstance(action, Guard)
@@ -375,7 +392,7 @@ class _Builder:
         blocked: list[tuple[str, tuple[str, ...]]] = []
         usable: list[Finding] = []
         for exception in (f for f in mine if f.kind == "exception"):
-            by = tuple(g.id for g in guards if "*" in g.blocks or exception.exception in g.blocks)
+            by = tuple(g.id for g in guards if _blocks(g, exception))
             if by:
                 blocked.append((exception.id, by))
             else:
@@ -386,25 +403,28 @@ class _Builder:
             assert finding.outcome is not None
             requirement = finding.requirement
             by = ()
+            dischargers: list[Finding] = []
             if requirement is not None:
-                by = tuple(
-                    e.id
+                dischargers = [
+                    e
                     for e in usable
                     if any(fnmatch.fnmatchcase(requirement, p) for p in e.discharges)
-                )
+                ]
+                by = tuple(e.id for e in dischargers)
             if by:
                 discharged.append((finding.id, by))
-                effective.append((Outcome.LICENSE_EXCEPTION, finding.id, by))
+                lowest = min((e.outcome for e in dischargers if e.outcome), key=lambda o: o.rank)
+                effective.append((lowest, finding.id, by))
             else:
                 effective.append((finding.outcome, finding.id, ()))
             if finding.open is not None:
-                open_items.append(OpenItem(item, finding.open, finding.id))
+                open_items.append(OpenItem(item, finding.open, (finding.id,)))
         if not effective:
             open_items.append(
                 OpenItem(
                     item,
                     "no rule decided this line: classify it or extend the rules",
-                    "dualcontrol/undecided",
+                    ("dualcontrol/undecided",),
                 )
             )
             return Line(item, Outcome.REVIEW, (), (), tuple(blocked))
@@ -419,12 +439,34 @@ class _Builder:
         )
 
 
+def _blocks(guard: Finding, exception: Finding) -> bool:
+    """Whether `guard` blocks `exception`: by name, or by `*`, which blocks every license
+    exception but not an exemption (a requirement that does not apply needs no permission)."""
+    if exception.exception in guard.blocks:
+        return True
+    return "*" in guard.blocks and exception.outcome is Outcome.LICENSE_EXCEPTION
+
+
+def _group_open(items: Iterable[OpenItem], order: Mapping[str, int]) -> list[OpenItem]:
+    """One open item per line and question, naming every finding that asked it, in canonical
+    order."""
+    grouped: dict[tuple[str | None, str], set[str]] = {}
+    for item in items:
+        grouped.setdefault((item.item, item.question), set()).update(item.findings)
+    merged = [
+        OpenItem(line, question, tuple(sorted(ids, key=lambda i: (order.get(i, -1), i))))
+        for (line, question), ids in grouped.items()
+    ]
+    return sorted(merged, key=lambda o: (o.item or "", order.get(o.findings[0], -1), o.question))
+
+
 def decide(
     case_id: str,
     item_ids: tuple[str, ...],
     as_of: dt.date,
     runs: Sequence[RulesetRun],
     extra_open: Iterable[OpenItem] = (),
+    screening: ScreeningRecord | None = None,
 ) -> Decision:
     """The decision on a case from the evaluation of each ruleset."""
     builder = _Builder(runs, item_ids)
@@ -436,9 +478,7 @@ def decide(
     order = {f.id: n for n, f in enumerate(builder.findings)}
     reasons = tuple(f for f in builder.findings if f.id in decisive)
     others = tuple(f for f in builder.findings if f.id not in decisive)
-    unique_open = sorted(
-        set(open_items), key=lambda o: (o.item or "", order.get(o.finding, -1), o.question)
-    )
+    unique_open = _group_open(open_items, order)
     return Decision(
         case=case_id,
         outcome=Outcome.most_restrictive(tuple(line.outcome for line in lines)),
@@ -450,5 +490,6 @@ def decide(
         reasons=reasons,
         other_findings=others,
         open_items=tuple(unique_open),
+        screening=screening,
         runs=tuple(runs),
     )

@@ -14,7 +14,11 @@ each with a regression test:
 - one session at a time per engine (a lock), deleted after every evaluation, so the engine's
   1,024-session limit is never reached; any fault discards the whole engine ruleset and builds
   a fresh one;
-- `$or` firing once per true branch is absorbed by recording each (rule, facts) once;
+- `in` lists become one durable rule per value, never `$or` (which fires once per true branch,
+  and makes durable-rules ignore a join comparison that follows it); each (rule, facts) is
+  recorded once;
+- join comparisons other than equality are evaluated on each firing, never by durable-rules
+  (a false one crashes it in some network shapes); equality joins stay in the engine;
 - strings longer than the engine compares correctly are refused;
 - a runaway evaluation is stopped after `MAX_FIRINGS`.
 
@@ -237,7 +241,7 @@ class _Session:
             engine_id = bound[pattern.durable_alias]["id"]
             binding[pattern.pattern.alias] = self.known[self.by_engine_id[str(engine_id)]]
         signature = tuple((alias, fact.key) for alias, fact in binding.items())
-        if (rule.index, signature) in self.fired:
+        if (rule.index, signature) in self.fired or not rule.accepts(binding):
             return
         derived = None
         if isinstance(rule.rule.action, Derive):

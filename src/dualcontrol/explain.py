@@ -64,8 +64,9 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
 
 
 def decision_to_dict(decision: Decision) -> dict[str, Any]:
-    """The decision as JSON-ready data, in the documented key order."""
-    return {
+    """The decision as JSON-ready data, in the documented key order. `screening` appears only
+    when dualcontrol screened the parties itself."""
+    out: dict[str, Any] = {
         "case": decision.case,
         "outcome": decision.outcome.value,
         "as_of": decision.as_of.isoformat(),
@@ -86,10 +87,27 @@ def decision_to_dict(decision: Decision) -> dict[str, Any]:
         "reasons": [finding_to_dict(f) for f in decision.reasons],
         "other_findings": [finding_to_dict(f) for f in decision.other_findings],
         "open_items": [
-            {"item": o.item, "question": o.question, "finding": o.finding}
+            {"item": o.item, "question": o.question, "findings": list(o.findings)}
             for o in decision.open_items
         ],
     }
+    if decision.screening is not None:
+        record = decision.screening
+        out["screening"] = {
+            "algorithm": record.algorithm,
+            "threshold": record.threshold,
+            "snapshots": [
+                {
+                    "dataset": s.dataset,
+                    "format": s.format,
+                    "list_date": s.list_date,
+                    "digest": s.digest,
+                    "entries": s.entries,
+                }
+                for s in record.snapshots
+            ],
+        }
+    return out
 
 
 def to_json(decision: Decision, *, indent: int | None = 2) -> str:
@@ -116,6 +134,10 @@ def _text(decision: Decision) -> Iterator[str]:
         yield f"  ruleset {rid}, edition {edition}, {digest[:19]}"
     if not decision.rulesets:
         yield "  no ruleset applied"
+    if decision.screening is not None:
+        for snapshot in decision.screening.snapshots:
+            dated = f" of {snapshot.list_date}" if snapshot.list_date else ""
+            yield f"  screened against {snapshot.dataset}{dated}, {snapshot.digest[:19]}"
     by_id = {f.id: f for f in (*decision.reasons, *decision.other_findings)}
     for line in decision.lines:
         yield ""
@@ -133,7 +155,7 @@ def _text(decision: Decision) -> Iterator[str]:
         yield "open items:"
         for item in decision.open_items:
             where = f"line {item.item}" if item.item is not None else "case"
-            yield f"  - {where}: {item.question} ({item.finding})"
+            yield f"  - {where}: {item.question} ({', '.join(item.findings)})"
     if decision.other_findings:
         yield ""
         yield "other findings:"
@@ -181,7 +203,8 @@ def _markdown(decision: Decision) -> Iterator[str]:
         yield ""
         for item in decision.open_items:
             where = f"line `{item.item}`" if item.item is not None else "case"
-            yield f"- {where}: {item.question} (`{item.finding}`)"
+            sources = ", ".join(f"`{f}`" for f in item.findings)
+            yield f"- {where}: {item.question} ({sources})"
     if decision.other_findings:
         yield ""
         yield "## Other findings"

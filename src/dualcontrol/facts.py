@@ -36,6 +36,7 @@ __all__ = [
     "engine_string",
     "engine_value",
     "from_date_value",
+    "lookup_key",
     "minor_units",
 ]
 
@@ -132,6 +133,7 @@ BUILTIN_FACT_TYPES: Mapping[str, FactType] = MappingProxyType(
                 basis=S,
                 share=N,
                 license_requirement=S,
+                requirement_key=S,
                 license_policy=S,
                 source=S,
             ),
@@ -153,6 +155,15 @@ _CONTROL = {code: " " for code in (*range(0x20), 0x7F)}
 def engine_string(text: str) -> str:
     """A string as facts hold it: control characters (newlines, tabs) become spaces."""
     return text if text.isprintable() else text.translate(_CONTROL)
+
+
+def lookup_key(text: str | None) -> str | None:
+    """`text` as a table key: lowercase, whitespace collapsed, no trailing full stop. The same
+    listed wording is published with small variations (`For all items subject to the EAR.`,
+    `For all items subject to the EAR`); rules look it up by this key."""
+    if text is None:
+        return None
+    return " ".join(engine_string(text).split()).rstrip(" .").lower()
 
 
 def date_value(day: dt.date) -> int:
@@ -334,6 +345,7 @@ def case_facts(case: Case, as_of: dt.date) -> tuple[Fact, ...]:
                     ("listed_name", engine_string(hit.name)),
                     ("match", hit.match),
                     ("party", hit.party),
+                    ("requirement_key", lookup_key(hit.license_requirement)),
                     ("score", int((hit.score * 100).to_integral_value(ROUND_HALF_EVEN))),
                     ("share", None if hit.share is None else float(hit.share)),
                     ("source", engine_string(hit.source)),

@@ -127,8 +127,15 @@ def check_golden(golden: Golden, decision: Decision) -> tuple[str, ...]:
         if rule not in reasons:
             failures.append(f"`{rule}` is not among the reasons ({', '.join(sorted(reasons))})")
     fired = _fired(decision)
+    known = {rule.id for run in decision.runs for rule in run.ruleset.rules}
+    named = [
+        *(expect.get("fired") or ()),
+        *(expect.get("not_fired") or ()),
+        *(expect.get("reasons") or ()),
+    ]
+    failures += [f"no rule `{rule}` in the rulesets" for rule in named if _local(rule) not in known]
     for rule in expect.get("fired") or ():
-        if rule not in fired:
+        if rule not in fired and _local(rule) in known:
             failures.append(f"`{rule}` did not fire: {decision.why_not(rule).reason}")
     for rule in expect.get("not_fired") or ():
         if rule in fired:

@@ -19,47 +19,86 @@ from .case import Case, parse_case
 from .compile import Program, compile_program
 from .decide import Decision, OpenItem, RulesetRun, decide
 from .engine_durable import DurableEngine
+from .engine_isolated import DEFAULT_TIMEOUT, IsolatedEngine
 from .engine_reference import run_reference
 from .errors import EngineError, Problem, RulesetError
 from .facts import case_facts
+from .party_screening import screen_case
 from .rulesets import load_ruleset, shipped_rulesets
 from .run import ENGINES, RunResult, TableIndex, table_facts
+from .screening import Screener
 from .tree import Ruleset
 
 __all__ = ["Policy"]
 
 MAX_PROGRAMS = 64
+
+_Engine = DurableEngine | IsolatedEngine
 """Compiled variants (sets of rules in force) kept per policy."""
 
 
 class Policy:
     """Rulesets ready to decide cases.
 
-    With `applicable_only`, a ruleset that names exporter countries (`applies_to`) is used
-    only for cases exported from one of them; otherwise every ruleset is used.
+    With `applicable_only` (the default rulesets), a ruleset is used only for cases exported
+    from one of the countries its `applies_to` names; a ruleset naming none is used only when
+    asked for. Otherwise every ruleset is used.
     """
 
-    def __init__(self, rulesets: Sequence[Ruleset], *, applicable_only: bool = False) -> None:
+    def __init__(
+        self,
+        rulesets: Sequence[Ruleset],
+        *,
+        applicable_only: bool = False,
+        screener: Screener | None = None,
+        screening_threshold: float | None = None,
+        isolate: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
         ids = [r.id for r in rulesets]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise RulesetError([Problem(f"ruleset `{duplicates[0]}` is given more than once")])
         self.rulesets: tuple[Ruleset, ...] = tuple(rulesets)
         self.applicable_only = applicable_only
+        self.screener = screener
+        self.screening_threshold = screening_threshold
+        self.isolate = isolate
+        self.timeout = timeout
         self._lock = threading.Lock()
-        self._programs: dict[tuple[str, frozenset[int]], tuple[Program, DurableEngine | None]] = {}
+        self._programs: dict[tuple[str, frozenset[int]], tuple[Program, _Engine | None]] = {}
         self._in_force: dict[tuple[str, dt.date], frozenset[int]] = {}
         self._tables = {r.id: tuple(TableIndex(t) for t in r.tables) for r in self.rulesets}
         for ruleset in self.rulesets:
             _verify_with_engine(ruleset)
 
     @classmethod
-    def load(cls, specs: Iterable[str | Path] | None = None) -> Policy:
+    def load(
+        cls,
+        specs: Iterable[str | Path] | None = None,
+        *,
+        screener: Screener | None = None,
+        screening_threshold: float | None = None,
+        isolate: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> Policy:
         """Load rulesets by shipped id or directory; without `specs`, every shipped ruleset,
-        each used only for the exporter countries it applies to."""
+        each used only for the exporter countries it applies to. With a `screener`, every
+        party of every case is screened against its lists before the rules run. With
+        `isolate`, the durable engine runs in a worker process: a crash or an evaluation
+        longer than `timeout` seconds gives `review` instead of ending the caller."""
         if specs is None:
-            return cls([load_ruleset(name) for name in shipped_rulesets()], applicable_only=True)
-        return cls([load_ruleset(spec) for spec in specs])
+            rulesets = [load_ruleset(name) for name in shipped_rulesets()]
+        else:
+            rulesets = [load_ruleset(spec) for spec in specs]
+        return cls(
+            rulesets,
+            applicable_only=specs is None,
+            screener=screener,
+            screening_threshold=screening_threshold,
+            isolate=isolate,
+            timeout=timeout,
+        )
 
     def close(self) -> None:
         """Free the engines now (they are freed on garbage collection otherwise)."""
@@ -73,15 +112,11 @@ class Policy:
         """The rulesets this policy uses for `case`."""
         if not self.applicable_only:
             return self.rulesets
-        return tuple(
-            r
-            for r in self.rulesets
-            if not r.exporter_countries or case.exporter.country in r.exporter_countries
-        )
+        return tuple(r for r in self.rulesets if case.exporter.country in r.exporter_countries)
 
     def _program(
         self, ruleset: Ruleset, day: dt.date, engine: str
-    ) -> tuple[Program, DurableEngine | None]:
+    ) -> tuple[Program, _Engine | None]:
         in_force = self._in_force.get((ruleset.id, day))
         if in_force is None:
             in_force = frozenset(i for i, rule in enumerate(ruleset.rules) if rule.in_force(day))
@@ -93,7 +128,13 @@ class Policy:
             if found is not None and (engine == "reference" or found[1] is not None):
                 return found
         program = compile_program(ruleset, day)
-        durable = DurableEngine(program) if engine == "durable" else None
+        durable: _Engine | None = None
+        if engine == "durable":
+            durable = (
+                IsolatedEngine(ruleset, day, timeout=self.timeout)
+                if self.isolate
+                else DurableEngine(program)
+            )
         with self._lock:
             found = self._programs.get(key)
             if found is not None and (engine == "reference" or found[1] is not None):
@@ -109,9 +150,10 @@ class Policy:
 
     def _run(self, ruleset: Ruleset, case: Case, as_of: dt.date, engine: str) -> RulesetRun:
         try:
-            facts = case_facts(case, as_of)
-            rows = table_facts(self._tables[ruleset.id], facts)
             program, durable = self._program(ruleset, as_of, engine)
+            facts = case_facts(case, as_of)
+            rows = program.relevant(table_facts(self._tables[ruleset.id], facts))
+            facts = program.relevant(facts)
             result: RunResult = (
                 run_reference(program, facts + rows)
                 if durable is None
@@ -140,15 +182,18 @@ class Policy:
             raise ValueError(msg)
         if not isinstance(case, Case):
             case = parse_case(case)
+        record = None
+        if self.screener is not None:
+            case, record = screen_case(case, self.screener, self.screening_threshold)
         day = as_of or case.date
         rulesets = self.applicable(case)
         runs = [self._run(ruleset, case, day, engine) for ruleset in rulesets]
         extra: list[OpenItem] = []
         if not rulesets:
             question = f"no ruleset applies to exports from `{case.exporter.country}`: choose one"
-            extra.append(OpenItem(None, question, "dualcontrol/no-ruleset"))
+            extra.append(OpenItem(None, question, ("dualcontrol/no-ruleset",)))
         item_ids = tuple(item.id for item in case.items)
-        return decide(case.id, item_ids, day, runs, extra)
+        return decide(case.id, item_ids, day, runs, extra, record)
 
 
 def _verify_with_engine(ruleset: Ruleset) -> None:

@@ -323,11 +323,18 @@ def _rule(draw: st.DrawFn, index: int) -> Rule:
         )
     elif kind == "decide":
         outcome = draw(st.sampled_from(list(Outcome)))
-        requirement = "R1" if outcome is Outcome.LICENSE_REQUIRED and draw(st.booleans()) else None
+        named = outcome is Outcome.LICENSE_REQUIRED and draw(st.booleans())
+        requirement = Template("R1", ()) if named else None
         open_item = "question" if outcome is Outcome.REVIEW and draw(st.booleans()) else None
         action = Decide(outcome, text, requirement, open_item)
     elif kind == "exception":
-        action = ExceptionRule(draw(st.sampled_from(["E1", "E2"])), ("R*",), text)
+        exemption = draw(st.booleans())
+        action = ExceptionRule(
+            draw(st.sampled_from(["E1", "E2"])),
+            (Template("R*", ()),),
+            text,
+            Outcome.NO_LICENSE_REQUIRED if exemption else Outcome.LICENSE_EXCEPTION,
+        )
     else:
         action = Guard((draw(st.sampled_from(["E1", "*"])),), text)
     effective = draw(st.sampled_from([None, None, dt.date(2026, 1, 1)]))

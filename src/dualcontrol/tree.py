@@ -147,29 +147,37 @@ class Derive:
 class Decide:
     """Give an outcome to the lines the firing concerns.
 
-    `requirement` names a license requirement that exceptions may discharge; `open` turns the
+    `requirement` names a license requirement that exceptions may discharge (a template, so a
+    name can carry the control it comes from: `chart.{r.reason}.{r.scope}`); `open` turns the
     finding into an open item (a question the rules cannot answer) with outcome `review`.
     """
 
     outcome: Outcome
     rationale: Template
-    requirement: str | None = None
+    requirement: Template | None = None
     open: str | None = None
 
 
 @attrs.frozen
 class ExceptionRule:
     """An exception (license exception, general authorisation, safe harbour) that discharges
-    the named requirements on the lines it concerns, unless a guard blocks it."""
+    the named requirements on the lines it concerns, unless a guard blocks it.
+
+    `discharges` are name patterns (templates; `*` matches any text). A discharged requirement
+    counts as `outcome`: `license_exception`, or `no_license_required` for an exemption (the
+    requirement does not apply at all, e.g. an excluded paragraph).
+    """
 
     name: str
-    discharges: tuple[str, ...]
+    discharges: tuple[Template, ...]
     rationale: Template
+    outcome: Outcome = Outcome.LICENSE_EXCEPTION
 
 
 @attrs.frozen
 class Guard:
-    """Blocks the named exceptions (or `*`, all of them) on the lines it concerns."""
+    """Blocks the named exceptions on the lines it concerns; `*` blocks every license
+    exception (but not an exemption, which only an explicit name blocks)."""
 
     blocks: tuple[str, ...]
     rationale: Template
