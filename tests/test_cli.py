@@ -78,7 +78,7 @@ def test_batch_keeps_order_and_reports_bad_lines(
     lines = [json.dumps(base_case), "{not json", json.dumps(broken), "", json.dumps(second)]
     batch = tmp_path / "cases.jsonl"
     batch.write_text("\n".join(lines) + "\n")
-    code, out, err = run(capsys, "check", "--batch", str(batch))
+    code, out, err = run(capsys, "check", "--batch", str(batch), "--ruleset", "starter")
     records = [json.loads(line) for line in out.splitlines()]
     assert code == 2
     assert [r.get("case") for r in records] == ["SO-2026-0042", None, "SO-3", "SO-2"]
@@ -105,11 +105,9 @@ def test_schema_case(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_why_not_option(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(
-        capsys, "check", EXAMPLE, "--format", "text", "--why-not", "starter/red-flag"
-    )
+    code, out, _ = run(capsys, "check", EXAMPLE, "--format", "text", "--why-not", "us-ear/red-flag")
     assert code == 0
-    assert "why not starter/red-flag: no fact of type `red_flag` for pattern 1 (`f`)" in out
+    assert "why not us-ear/red-flag: no fact of type `red_flag` for pattern 1 (`f`)" in out
     code, _, err = run(capsys, "check", EXAMPLE, "--why-not", "nope")
     assert code == 2 and "no rule `nope`" in err
 

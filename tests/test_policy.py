@@ -40,9 +40,14 @@ def test_two_policies_do_not_share_engines(base_case: dict[str, Any]) -> None:
     assert second.check(base_case).to_json() == decision.to_json()
 
 
-def test_default_policy_uses_the_shipped_rulesets(base_case: dict[str, Any]) -> None:
-    decision = Policy.load().check(base_case)
-    assert "starter" in [rid for rid, _, _ in decision.rulesets]
+def test_default_policy_picks_rulesets_by_exporter_country(base_case: dict[str, Any]) -> None:
+    policy = Policy.load()
+    assert {r.id for r in policy.rulesets} >= {"starter", "us-ear"}
+    decision = policy.check(base_case)
+    assert [rid for rid, _, _ in decision.rulesets] == ["us-ear"]
+    base_case["exporter"]["country"] = "FR"
+    decision = policy.check(base_case)
+    assert decision.rulesets == () and decision.outcome.value == "review"
 
 
 def test_a_ruleset_cannot_be_given_twice() -> None:
