@@ -136,9 +136,9 @@ class Program:
         return {name: frozenset(fields) for name, fields in used.items()}
 
     def durable_definition(self) -> dict[str, object]:
-        """The durable-rules ruleset definition (a fresh copy: durable mutates what it gets)."""
+        """The durable-rules ruleset definition: every variant of every rule, then the sentinel."""
         definition: dict[str, object] = {
-            name: _copy(variant) for r in self.rules for name, variant in r.durable
+            name: variant for r in self.rules for name, variant in r.durable
         }
         definition[END_RULE] = {
             "all": [{"e": {"_t": END_TYPE}}],
@@ -149,14 +149,6 @@ class Program:
     def by_name(self) -> dict[str, CompiledRule]:
         """Durable rule name (of every variant) -> compiled rule."""
         return {name: r for r in self.rules for name, _ in r.durable}
-
-
-def _copy(value: object) -> object:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
 
 
 def _operand(value: Literal | Ref, aliases: Mapping[str, str]) -> object:

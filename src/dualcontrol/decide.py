@@ -246,9 +246,7 @@ def display_value(
 class _Builder:
     """Turns the runs of all rulesets into findings, then lines."""
 
-    def __init__(self, runs: Sequence[RulesetRun], item_ids: tuple[str, ...]) -> None:
-        self.runs = runs
-        self.item_ids = item_ids
+    def __init__(self) -> None:
         self.findings: list[Finding] = []
 
     def name(self, template: Template, bound: Mapping[str, Fact]) -> str:
@@ -469,7 +467,7 @@ def decide(
     screening: ScreeningRecord | None = None,
 ) -> Decision:
     """The decision on a case from the evaluation of each ruleset."""
-    builder = _Builder(runs, item_ids)
+    builder = _Builder()
     for run in runs:
         builder.ruleset_findings(run)
     open_items: list[OpenItem] = list(extra_open)
