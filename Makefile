@@ -21,6 +21,8 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	$(BIN)/dualcontrol rulesets
 	$(BIN)/dualcontrol check examples/oscilloscope-to-germany.json --format text
+	$(BIN)/dualcontrol check examples/listed-party-to-china.json --demo-lists --format text
+	$(BIN)/dualcontrol check --batch examples/cases.jsonl
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q
