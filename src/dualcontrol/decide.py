@@ -60,17 +60,12 @@ __all__ = [
 DisplayValue = str | int | float | bool
 
 
-def _displayed(fact: Fact, fact_type: FactType | None) -> tuple[tuple[str, DisplayValue], ...]:
-    return tuple((name, display_value(fact_type, fact, name, value)) for name, value in fact.fields)
+class _Quoted:
+    """What a quoted fact shows: its key, type and fields as people read them."""
 
-
-@attrs.frozen
-class MatchedFact:
-    """A fact as a finding quotes it: its alias in the rule, the fact and its type."""
-
-    alias: str
+    __slots__ = ()
     fact: Fact
-    fact_type: FactType | None = attrs.field(default=None, eq=False, repr=False)
+    fact_type: FactType | None
 
     @property
     def key(self) -> str:
@@ -85,7 +80,19 @@ class MatchedFact:
     @property
     def fields(self) -> tuple[tuple[str, DisplayValue], ...]:
         """The fact's fields as people read them (dates ISO, money with its currency)."""
-        return _displayed(self.fact, self.fact_type)
+        fact, fact_type = self.fact, self.fact_type
+        return tuple(
+            (name, display_value(fact_type, fact, name, value)) for name, value in fact.fields
+        )
+
+
+@attrs.frozen
+class MatchedFact(_Quoted):
+    """A fact as a finding quotes it: its alias in the rule, the fact and its type."""
+
+    alias: str
+    fact: Fact
+    fact_type: FactType | None = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.frozen
@@ -97,27 +104,12 @@ class Support:
 
 
 @attrs.frozen
-class Step:
+class Step(_Quoted):
     """A fact in the chain behind a finding: derived (with its supports) or input."""
 
     fact: Fact
     derived_by: tuple[Support, ...] = ()
     fact_type: FactType | None = attrs.field(default=None, eq=False, repr=False)
-
-    @property
-    def key(self) -> str:
-        """The fact's key."""
-        return self.fact.key
-
-    @property
-    def type(self) -> str:
-        """The fact's type name."""
-        return self.fact.type
-
-    @property
-    def fields(self) -> tuple[tuple[str, DisplayValue], ...]:
-        """The fact's fields as people read them."""
-        return _displayed(self.fact, self.fact_type)
 
 
 @attrs.frozen

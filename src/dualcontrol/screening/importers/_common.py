@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import attrs
@@ -21,6 +23,7 @@ __all__ = [
     "clean",
     "countries_of",
     "decode",
+    "delimited_rows",
     "iso_date",
     "loose_date",
     "merge_duplicates",
@@ -98,6 +101,43 @@ def clean(value: object, empty: Iterable[str] = ()) -> str | None:
     if not text or text in empty:
         return None
     return text
+
+
+def delimited_rows(
+    text: str,
+    file: str,
+    problems: Problems,
+    *,
+    delimiter: str,
+    required: Sequence[str],
+    kind: str,
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of a delimited file with a header, as `(line, {column: cell})`.
+
+    Columns are named by the header, lower-cased. A missing header or required column, and a row
+    with the wrong number of fields, are recorded as problems (`kind` names the file type in the
+    message); blank rows are skipped.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        problems.add(f"empty file: expected a {kind} header row", file, 1)
+        return
+    missing = [c for c in required if c not in header]
+    if missing:
+        names = ", ".join(f"`{c}`" for c in missing)
+        problems.add(f"header lacks column {names}: not a {kind} file", file, 1)
+        return
+    line = reader.line_num + 1
+    for cells in reader:
+        start, line = line, reader.line_num + 1
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(header):
+            problems.add(f"expected {len(header)} fields, found {len(cells)}", file, start)
+            continue
+        yield start, dict(zip(header, cells, strict=True))
 
 
 _MONTHS = {

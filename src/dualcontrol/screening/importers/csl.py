@@ -12,9 +12,7 @@ repeat a party once per address are merged.
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -25,6 +23,7 @@ from dualcontrol.screening.importers._common import (
     Problems,
     clean,
     countries_of,
+    delimited_rows,
     loose_date,
     merge_duplicates,
     stable_id,
@@ -81,27 +80,10 @@ def _split(value: object) -> list[str]:
 def _parse_delimited(text: str, file: str, problems: Problems) -> tuple[ListEntry, ...]:
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        problems.add("empty file: expected a CSL header row", file, 1)
-        return ()
-    missing = [c for c in _REQUIRED if c not in header]
-    if missing:
-        names = ", ".join(f"`{c}`" for c in missing)
-        problems.add(f"header lacks column {names}: not a CSL file", file, 1)
-        return ()
     entries: list[ListEntry] = []
-    line = reader.line_num + 1
-    for row in reader:
-        start, line = line, reader.line_num + 1
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            problems.add(f"expected {len(header)} fields, found {len(row)}", file, start)
-            continue
-        record: dict[str, Any] = dict(zip(header, row, strict=True))
+    rows = delimited_rows(text, file, problems, delimiter=delimiter, required=_REQUIRED, kind="CSL")
+    for start, row in rows:
+        record: dict[str, Any] = dict(row)
         for column in ("alt_names", "programs", "citizenships", "nationalities", "ids"):
             record[column] = _split(record.get(column))
         record["dates_of_birth"] = _split(record.get("dates_of_birth"))

@@ -9,14 +9,13 @@ a hash of both. A blank country with a US state and a five-digit postal code is 
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 from dualcontrol.screening.countries import country_code
 from dualcontrol.screening.importers._common import (
     Problems,
     clean,
+    delimited_rows,
     iso_date,
     merge_duplicates,
     stable_id,
@@ -73,27 +72,12 @@ def _country(row: dict[str, str | None]) -> str | None:
 
 def parse_dpl(text: str, file: str, problems: Problems) -> tuple[ListEntry, ...]:
     """Parse the text of a Denied Persons List file."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t")
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        problems.add("empty file: expected a header row", file, 1)
-        return ()
-    missing = [c for c in _REQUIRED if c not in header]
-    if missing:
-        names = ", ".join(f"`{c}`" for c in missing)
-        problems.add(f"header lacks column {names}: not a Denied Persons List file", file, 1)
-        return ()
     entries: list[ListEntry] = []
-    line = reader.line_num + 1
-    for cells in reader:
-        start, line = line, reader.line_num + 1
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            problems.add(f"expected {len(header)} fields, found {len(cells)}", file, start)
-            continue
-        row = {key: clean(value) for key, value in zip(header, cells, strict=True)}
+    rows = delimited_rows(
+        text, file, problems, delimiter="\t", required=_REQUIRED, kind="Denied Persons List"
+    )
+    for start, cells in rows:
+        row = {key: clean(value) for key, value in cells.items()}
         name = row.get("name")
         if name is None:
             problems.add("empty `Name`", file, start)
