@@ -341,39 +341,41 @@ class _Builder:
         lines = sorted({f.line for f in bound.values() if f.line is not None})
         action = rule.action
         assert not isinstance(action, Derive)
-        common = {
-            "id": f"{ruleset.id}/{rule.id}#{number}",
-            "rule": f"{ruleset.id}/{rule.id}",
-            "ruleset": ruleset.id,
-            "title": rule.title,
-            "cite": rule.cite,
-            "rationale": self.render(action.rationale, bound, types),
-            "lines": tuple(lines) if lines else None,
-            "facts": tuple(
+        requirement: str | None = None
+        exception: str | None = None
+        discharges: tuple[str, ...] = ()
+        blocks: tuple[str, ...] = ()
+        open_question: str | None = None
+        if isinstance(action, Decide):
+            kind, outcome, open_question = "decide", action.outcome, action.open
+            if action.requirement is not None:
+                requirement = self.name(action.requirement, bound)
+        elif isinstance(action, ExceptionRule):
+            kind, outcome, exception = "exception", action.outcome, action.name
+            discharges = tuple(self.name(d, bound) for d in action.discharges)
+        else:
+            assert isinstance(action, Guard)
+            kind, outcome, blocks = "guard", None, action.blocks
+        return Finding(
+            id=f"{ruleset.id}/{rule.id}#{number}",
+            rule=f"{ruleset.id}/{rule.id}",
+            ruleset=ruleset.id,
+            title=rule.title,
+            cite=rule.cite,
+            kind=kind,
+            outcome=outcome,
+            rationale=self.render(action.rationale, bound, types),
+            lines=tuple(lines) if lines else None,
+            facts=tuple(
                 MatchedFact(alias, fact, types.get(fact.type)) for alias, fact in bound.items()
             ),
-            "because": self.because(bound.values(), result, supports, ruleset, types),
-        }
-        if isinstance(action, Decide):
-            return Finding(
-                kind="decide",
-                outcome=action.outcome,
-                requirement=(
-                    None if action.requirement is None else self.name(action.requirement, bound)
-                ),
-                open=action.open,
-                **common,  # type: ignore[arg-type]
-            )
-        if isinstance(action, ExceptionRule):
-            return Finding(
-                kind="exception",
-                outcome=action.outcome,
-                exception=action.name,
-                discharges=tuple(self.name(d, bound) for d in action.discharges),
-                **common,  # type: ignore[arg-type]
-            )
-        assert isinstance(action, Guard)
-        return Finding(kind="guard", outcome=None, blocks=action.blocks, **common)  # type: ignore[arg-type]
+            because=self.because(bound.values(), result, supports, ruleset, types),
+            requirement=requirement,
+            exception=exception,
+            discharges=discharges,
+            blocks=blocks,
+            open=open_question,
+        )
 
     def line(self, item: str, open_items: list[OpenItem]) -> Line:
         mine = [f for f in self.findings if f.concerns(item)]
