@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import json
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -354,7 +355,9 @@ def is_tuple(type_: Any) -> bool:
     return origin is tuple
 
 
-def _make_converter() -> cattrs.Converter:
+@functools.cache
+def _case_converter() -> cattrs.Converter:
+    """The converter that validates cases: built once, on first use, then only read."""
     converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     converter.register_structure_hook(Text, _text)
     converter.register_structure_hook(str, lambda v, _: _string(v))
@@ -384,6 +387,7 @@ def _make_converter() -> cattrs.Converter:
         EuControl, _classification("Annex I entry", EU_CONTROL_PATTERN)
     )
     converter.register_structure_hook_func(is_tuple, _tuple_hook(converter))
+    converter.get_structure_hook(Case)
     return converter
 
 
@@ -527,7 +531,7 @@ def parse_case(data: str | bytes | Mapping[str, Any]) -> Case:
     raw = load_json(data) if isinstance(data, str | bytes) else data
     if not isinstance(raw, Mapping):
         raise CaseError([Problem(f"expected an object, got {_json_type(raw)}", path="$")])
-    converter = _make_converter()
+    converter = _case_converter()
     problems = _cross_field_problems(raw)
     try:
         case = converter.structure(dict(raw), Case)
@@ -544,6 +548,13 @@ def _problem_order(problem: Problem) -> tuple[str, str]:
 
 def case_to_dict(case: Case) -> dict[str, Any]:
     """The case as JSON-ready data (decimals as numbers, dates as ISO strings)."""
+    data: dict[str, Any] = _dict_converter().unstructure(case)
+    return data
+
+
+@functools.cache
+def _dict_converter() -> cattrs.Converter:
+    """The converter that writes cases out as JSON-ready data."""
     converter = cattrs.Converter()
     converter.register_unstructure_hook(dt.date, lambda d: d.isoformat())
     converter.register_unstructure_hook(
@@ -552,5 +563,4 @@ def case_to_dict(case: Case) -> dict[str, Any]:
     converter.register_unstructure_hook_func(
         is_tuple, lambda v: [converter.unstructure(x) for x in v]
     )
-    data: dict[str, Any] = converter.unstructure(case)
-    return data
+    return converter

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from .compile import CompiledRule, compile_program, python_condition
+from .compile import python_condition
 from .decide import Decision, Finding, display_value
 from .facts import Fact
 from .tree import Condition, Op, Ref, Rule, Ruleset
@@ -286,9 +286,8 @@ def _expected(condition: Condition, bound: dict[str, Fact], ruleset: Ruleset) ->
     if isinstance(value, Ref):
         fact = bound.get(value.alias)
         shown = fact.get(value.field) if fact else None
-        types = {t.name: t for t in ruleset.fact_types}
         if fact is not None and shown is not None:
-            shown = display_value(types.get(fact.type), fact, value.field, shown)
+            shown = display_value(ruleset.types_by_name.get(fact.type), fact, value.field, shown)
         return f"{condition.op.value} {value} (= {_show(shown)})"
     if isinstance(value, tuple):
         return f"{condition.op.value} [{', '.join(_show(v) for v in value)}]"
@@ -315,22 +314,24 @@ def why_not(decision: Decision, rule_id: str) -> WhyNot:
     fired = [f for f in run.result.firings if f.rule_id == rule.id]
     if fired:
         return WhyNot(qualified, True, f"`{qualified}` fired {len(fired)} time(s)")
-    program = compile_program(ruleset, decision.as_of)
-    compiled = next(r for r in program.rules if r.rule.id == rule.id)
-    return _closest(compiled, ruleset, run.result.facts, qualified)
+    return _closest(rule, ruleset, run.result.facts, qualified)
 
 
-def _closest(compiled: CompiledRule, ruleset: Ruleset, facts: Any, qualified: str) -> WhyNot:
+def _closest(rule: Rule, ruleset: Ruleset, facts: Any, qualified: str) -> WhyNot:
     by_type: dict[str, list[Fact]] = {}
     for fact in sorted(facts.values(), key=lambda f: f.key):
         by_type.setdefault(fact.type, []).append(fact)
     best: tuple[int, int, str, WhyNot] | None = None
+    patterns = [
+        (pattern, [(c, python_condition(c)) for c in pattern.conditions])
+        for pattern in rule.patterns
+    ]
 
     def explore(index: int, bound: dict[str, Fact]) -> None:
         nonlocal best
-        if index == len(compiled.patterns):
+        if index == len(rule.patterns):
             return
-        pattern = compiled.patterns[index].pattern
+        pattern, tests = patterns[index]
         used = {f.key for f in bound.values()}
         candidates = [f for f in by_type.get(pattern.fact_type, ()) if f.key not in used]
         if not candidates:
@@ -344,8 +345,8 @@ def _closest(compiled: CompiledRule, ruleset: Ruleset, facts: Any, qualified: st
         for fact in candidates:
             passed = 0
             failed: Condition | None = None
-            for condition in pattern.conditions:
-                if python_condition(condition)(fact, bound):
+            for condition, test in tests:
+                if test(fact, bound):
                     passed += 1
                 else:
                     failed = condition
@@ -361,7 +362,7 @@ def _closest(compiled: CompiledRule, ruleset: Ruleset, facts: Any, qualified: st
                 if actual is None
                 else _show(
                     display_value(
-                        {t.name: t for t in ruleset.fact_types}.get(fact.type),
+                        ruleset.types_by_name.get(fact.type),
                         fact,
                         failed.field,
                         actual,

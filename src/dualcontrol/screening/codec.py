@@ -17,7 +17,7 @@ import cattrs
 from dualcontrol.errors import DualcontrolError
 from dualcontrol.screening.model import ListEntry
 
-__all__ = ["EntryCodec", "EntryDecodeError", "content_digest"]
+__all__ = ["EntryCodec", "EntryDecodeError", "content_digest", "digest_of_texts"]
 
 
 class EntryDecodeError(DualcontrolError):
@@ -52,8 +52,13 @@ class EntryCodec:
 def content_digest(entries: Iterable[ListEntry], codec: EntryCodec | None = None) -> str:
     """The digest of a list's content: `sha256:<hex>`, independent of entry order."""
     coder = codec or EntryCodec()
+    return digest_of_texts((e.entry_id, coder.to_json(e)) for e in entries)
+
+
+def digest_of_texts(texts: Iterable[tuple[str, str]]) -> str:
+    """`content_digest` from `(entry id, JSON text)` pairs, for a caller that has the texts."""
     digest = hashlib.sha256()
-    for text in sorted((e.entry_id, coder.to_json(e)) for e in entries):
-        digest.update(text[1].encode("utf-8"))
+    for _, text in sorted(texts):
+        digest.update(text.encode("utf-8"))
         digest.update(b"\n")
     return f"sha256:{digest.hexdigest()}"

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 
 from dualcontrol.errors import DualcontrolError, ListError, Problem
-from dualcontrol.screening.codec import EntryCodec, content_digest
+from dualcontrol.screening.codec import EntryCodec, digest_of_texts
 from dualcontrol.screening.importers import read_list
 from dualcontrol.screening.model import ImportReport, ListEntry, ListSource, Snapshot
 
@@ -221,7 +221,7 @@ class ListStore:
             raise ListError(problems)
         texts = {e.entry_id: self._codec.to_json(e) for e in entries}
         hashes = {key: hashlib.sha256(t.encode("utf-8")).hexdigest() for key, t in texts.items()}
-        digest = content_digest(entries, self._codec)
+        digest = digest_of_texts(texts.items())
         self._db.execute("BEGIN IMMEDIATE")
         try:
             report = self._record(
