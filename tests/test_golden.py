@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from dualcontrol import Policy, shipped_rulesets
 from dualcontrol.errors import CaseError
 from dualcontrol.golden import load_golden, run_goldens
+
+from .conftest import WriteRuleset
 
 GOLDEN = Path(__file__).parent / "golden"
 SUITES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
@@ -59,3 +63,26 @@ def test_malformed_golden_files_are_refused(tmp_path: Path) -> None:
         "unknown key `extra`",
         "unknown expectation `outcom`",
     ]
+
+
+def test_coverage_tells_apart_rules_of_the_same_id_in_two_rulesets(
+    write_ruleset: WriteRuleset, base_case: dict[str, Any], tmp_path: Path
+) -> None:
+    def ruleset(ruleset_id: str, destination: str) -> Path:
+        body = f"""\
+        rules:
+          - id: shared
+            title: t
+            cite: c
+            when:
+              - case: {{destination: {destination}}}
+            decide: {{outcome: review, rationale: r}}
+        """
+        return write_ruleset(body, ruleset_id=ruleset_id)
+
+    policy = Policy.load([ruleset("one", base_case["destination"]), ruleset("two", "FR")])
+    golden = tmp_path / "golden.yaml"
+    golden.write_text(json.dumps({"description": "d", "case": base_case, "expect": {}}))
+    report = run_goldens(policy, [golden])
+    assert report.passed
+    assert report.unfired == ("two/shared",)

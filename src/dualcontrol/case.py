@@ -9,7 +9,6 @@ minor units only when facts are built. `case_schema` derives a JSON Schema from 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 import json
 import unicodedata
@@ -21,7 +20,7 @@ import attrs
 import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
-from .errors import CaseError, Problem
+from .errors import CaseError, Problem, suggest
 from .vocab import (
     COUNTRIES,
     CURRENCIES,
@@ -49,7 +48,8 @@ __all__ = [
 ]
 
 MAX_STRING_BYTES = 65_535
-"""Longest string the engine compares correctly, in bytes of its JSON encoding."""
+"""Longest string the engine compares correctly, in bytes of its JSON encoding: durable-rules
+compares strings of 65,536 bytes or more equal when they differ only at the end."""
 
 MAX_QUANTITY = Decimal("1e12")
 MAX_UNIT_VALUE = Decimal("1e12")
@@ -201,11 +201,6 @@ class _InvalidValueError(ValueError):
     """A value rejected by a structuring hook; its message is shown as is."""
 
 
-def _suggest(value: str, choices: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
-    return f": did you mean `{close[0]}`?" if close else ""
-
-
 def _string(value: object) -> str:
     if not isinstance(value, str):
         msg = f"expected a string, got {_json_type(value)}"
@@ -235,7 +230,7 @@ def _choice(
         text = _string(value)
         if text not in choices:
             upper = text.upper()
-            hint = f": did you mean `{upper}`?" if upper in choices else _suggest(text, names)
+            hint = f": did you mean `{upper}`?" if upper in choices else suggest(text, names)
             msg = f"unknown {kind} `{text}`{hint}"
             raise _InvalidValueError(msg)
         return text
@@ -411,7 +406,7 @@ def _problems(error: BaseException, path: str, fields: tuple[str, ...]) -> list[
         return found
     if isinstance(error, ForbiddenExtraKeysError):
         return [
-            Problem(f"unknown field `{key}`{_suggest(key, list(fields))}", path=f"{path}.{key}")
+            Problem(f"unknown field `{key}`{suggest(key, list(fields))}", path=f"{path}.{key}")
             for key in sorted(error.extra_fields)
         ]
     if isinstance(error, KeyError):

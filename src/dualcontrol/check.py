@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from . import safe_regex
-from .check_data import LIMITS, RULE_ID, Checked, DataChecker, suggest
+from .check_data import LIMITS, RULE_ID, Checked, DataChecker
 from .compile import variant_count
-from .errors import Problem
+from .errors import Problem, suggest
 from .load import Node, read_yaml
 from .tree import (
     Action,
@@ -120,9 +120,9 @@ class _Checker(DataChecker):
         aliases: dict[str, FactType] = {}
         out: list[Pattern] = []
         ok = True
-        self.pattern_currency = {}
+        currencies: dict[str, str] = {}
         for pattern_node in nodes:
-            pattern = self.pattern(pattern_node, aliases)
+            pattern = self.pattern(pattern_node, aliases, currencies)
             if pattern is None:
                 ok = False
                 continue
@@ -130,7 +130,10 @@ class _Checker(DataChecker):
             out.append(pattern)
         return tuple(out) if ok else None
 
-    def pattern(self, node: Node, aliases: Mapping[str, FactType]) -> Pattern | None:
+    def pattern(
+        self, node: Node, aliases: Mapping[str, FactType], currencies: dict[str, str]
+    ) -> Pattern | None:
+        """One pattern; `currencies` (alias -> fixed currency) gains this pattern's."""
         if node.kind != "map" or len(node.pairs()) != 1:
             self.error(node, "a pattern is a mapping with one key: `type` or `type as alias`")
             return None
@@ -184,7 +187,7 @@ class _Checker(DataChecker):
         if not ok:
             return None
         pattern = Pattern(type_name, alias, tuple(conditions), key.location)
-        self.money_currencies(pattern, fact_type, aliases)
+        self.money_currencies(pattern, fact_type, aliases, currencies)
         return pattern
 
     def conditions(
@@ -195,7 +198,7 @@ class _Checker(DataChecker):
         fact_type: FactType,
         aliases: Mapping[str, FactType],
     ) -> list[Condition] | None:
-        currency = dict(fact_type.currencies).get(field)
+        currency = fact_type.currency(field)
         if node.kind != "map" or self.is_operand(node):
             value = self.operand(node, field_type, field, aliases, currency)
             return (
@@ -337,7 +340,11 @@ class _Checker(DataChecker):
         return Ref(alias, field)
 
     def money_currencies(
-        self, pattern: Pattern, fact_type: FactType, aliases: Mapping[str, FactType]
+        self,
+        pattern: Pattern,
+        fact_type: FactType,
+        aliases: Mapping[str, FactType],
+        currencies: dict[str, str],
     ) -> None:
         """Money is compared as minor units: both sides must be in one known currency."""
         for condition in pattern.conditions:
@@ -349,9 +356,9 @@ class _Checker(DataChecker):
                 right = None
                 target = aliases.get(condition.value.alias)
                 if target is not None:
-                    right = dict(target.currencies).get(condition.value.field)
+                    right = target.currency(condition.value.field)
                     if right is None:
-                        right = self.pattern_currency.get(condition.value.alias)
+                        right = currencies.get(condition.value.alias)
             else:
                 right = left
             if left is None or right is None or left != right:
@@ -362,7 +369,7 @@ class _Checker(DataChecker):
                 )
         currency = _currency_of(pattern, fact_type, None)
         if currency is not None:
-            self.pattern_currency[pattern.alias] = currency
+            currencies[pattern.alias] = currency
 
     def template(self, node: Node, aliases: Mapping[str, FactType], what: str) -> Template | None:
         text = self.string(node, what)
@@ -583,7 +590,7 @@ def _currency_of(pattern: Pattern, fact_type: FactType, field: str | None) -> st
     """The currency of the money fields of facts matching `pattern`: fixed by the fact type
     for `field`, or by an equality on the fact's `currency` field."""
     if field is not None:
-        fixed = dict(fact_type.currencies).get(field)
+        fixed = fact_type.currency(field)
         if fixed is not None:
             return fixed
     for condition in pattern.conditions:

@@ -8,7 +8,6 @@ rules are checked by `dualcontrol.check`, which builds on it.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -17,9 +16,9 @@ from pathlib import Path
 
 import attrs
 
-from .errors import Problem
+from .errors import Problem, suggest
 from .facts import BUILTIN_FACT_TYPES, date_value, engine_string, minor_units
-from .load import CsvRow, Node, read_csv, read_yaml
+from .load import CsvRow, Node, problem_at, read_csv, read_yaml
 from .tree import FactType, FieldType, Literal, Location, Rule, Table
 from .vocab import COUNTRIES, CURRENCIES
 
@@ -48,11 +47,6 @@ RULE_ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
 _RESERVED_FIELDS = {"id", "sid"}
 
 _COLUMN_TYPES = {t.value: t for t in FieldType} | {"country": FieldType.STRING}
-
-
-def suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f": did you mean `{close[0]}`?" if close else ""
 
 
 class Checked:
@@ -97,13 +91,10 @@ class DataChecker:
         self.display_root = display_root
         self.problems: list[Problem] = []
         self.out = Checked()
-        self.pattern_currency: dict[str, str] = {}
 
     def error(self, where: Node | Location, message: str) -> None:
         location = where.location if isinstance(where, Node) else where
-        self.problems.append(
-            Problem(message, file=location.file, line=location.line, column=location.column)
-        )
+        self.problems.append(problem_at(location, message))
 
     def display(self, path: Path) -> str:
         relative = path.relative_to(self.root).as_posix()

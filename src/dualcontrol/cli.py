@@ -282,9 +282,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RulesetError as error:
         err.write(f"dualcontrol: {error}\n")
         return EXIT_INVALID
-    except (_UsageError, CaseError) as error:
-        err.write(f"dualcontrol: error: {error}\n")
-        return EXIT_INVALID
     except DualcontrolError as error:
         err.write(f"dualcontrol: error: {error}\n")
         return EXIT_INVALID

@@ -190,53 +190,44 @@ def durable_condition(condition: Condition, aliases: Mapping[str, str]) -> list[
     return [{keyword: {field: operand}}]
 
 
-_MISSING = object()
-
-
 def python_condition(condition: Condition) -> Matcher:
     """A Python predicate with the same meaning as `durable_condition`."""
     field, op, value = condition.field, condition.op, condition.value
 
-    def get(fact: Fact) -> object:
-        for name, found in fact.fields:
-            if name == field:
-                return found
-        return _MISSING
-
     if op is Op.EXISTS:
         wanted = bool(value)
-        return lambda fact, _: (get(fact) is not _MISSING) == wanted
+        return lambda fact, _: (fact.get(field) is not None) == wanted
     if op in (Op.IN, Op.NOT_IN):
         assert isinstance(value, tuple)
         members = frozenset(value)
         inside = op is Op.IN
 
         def member(fact: Fact, _: Bindings) -> bool:
-            found = get(fact)
-            return found is not _MISSING and (found in members) == inside
+            found = fact.get(field)
+            return found is not None and (found in members) == inside
 
         return member
     if op is Op.CONTAINS:
         assert isinstance(value, str)
         text = value
-        return lambda fact, _: isinstance(v := get(fact), str) and text in v
+        return lambda fact, _: isinstance(v := fact.get(field), str) and text in v
     if op is Op.MATCHES:
         assert isinstance(value, str)
         regex = safe_regex.parse(value).python
-        return lambda fact, _: isinstance(v := get(fact), str) and regex.fullmatch(v) is not None
+        return lambda fact, _: isinstance(v := fact.get(field), str) and bool(regex.fullmatch(v))
     compare = _COMPARE[op]
     if isinstance(value, Ref):
         ref = value
 
         def joined(fact: Fact, bindings: Bindings) -> bool:
-            left = get(fact)
+            left = fact.get(field)
             right = bindings[ref.alias].get(ref.field)
-            return left is not _MISSING and right is not None and compare(left, right)
+            return left is not None and right is not None and compare(left, right)
 
         return joined
     assert not isinstance(value, tuple)
     constant = value
-    return lambda fact, _: (left := get(fact)) is not _MISSING and compare(left, constant)
+    return lambda fact, _: (left := fact.get(field)) is not None and compare(left, constant)
 
 
 _COMPARE: Mapping[Op, Callable[[object, object], bool]] = {

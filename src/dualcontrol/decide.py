@@ -224,7 +224,7 @@ def display_value(
     if field_type is FieldType.DATE and isinstance(value, int):
         return from_date_value(value).isoformat()
     if field_type is FieldType.MONEY and isinstance(value, int):
-        fixed = dict(fact_type.currencies).get(field) if fact_type else None
+        fixed = fact_type.currency(field) if fact_type else None
         own = fact.get("currency")
         currency = fixed or (own if isinstance(own, str) else "")
         if currency in CURRENCIES:

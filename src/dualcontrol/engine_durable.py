@@ -35,6 +35,7 @@ from collections.abc import Mapping
 
 import durable_rules_engine
 
+from .case import MAX_STRING_BYTES
 from .compile import END_RULE, END_TYPE, CompiledRule, Program
 from .errors import EngineError
 from .facts import Fact, dump_json, encode, engine_value
@@ -44,9 +45,6 @@ from .tree import Derive
 __all__ = ["MAX_STRING_BYTES", "DurableEngine", "fnv1a_32"]
 
 SESSION = "1"
-MAX_STRING_BYTES = 65_535
-"""durable-rules compares strings of 65,536 bytes or more equal when they differ only at
-the end."""
 
 _names = itertools.count(1)
 
@@ -233,7 +231,7 @@ class _Session:
         if not ended:
             msg = "the end marker never fired: the engine dropped facts"
             raise EngineError(msg)
-        return RunResult(dict(self.known), tuple(sorted(self.fired.values())), "durable")
+        return RunResult(dict(self.known), tuple(sorted(self.fired.values())))
 
     def fire(self, rule: CompiledRule, bound: Mapping[str, Mapping[str, object]]) -> None:
         binding: dict[str, Fact] = {}

@@ -68,4 +68,4 @@ def run_reference(program: Program, facts: tuple[Fact, ...]) -> RunResult:
                 )
                 changed = True
                 check_limits(known, len(fired))
-    return RunResult(known, tuple(sorted(fired.values())), "reference")
+    return RunResult(known, tuple(sorted(fired.values())))

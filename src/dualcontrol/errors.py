@@ -8,6 +8,7 @@ have no trailing period.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 import attrs
@@ -19,6 +20,7 @@ __all__ = [
     "ListError",
     "Problem",
     "RulesetError",
+    "suggest",
 ]
 
 
@@ -106,3 +108,9 @@ class EngineError(DualcontrolError):
 
     Never escapes `Policy.check`: a fault becomes a `review` decision carrying this message.
     """
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """`: did you mean `x`?` for the closest of `choices` to a misspelt `word`, or nothing."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f": did you mean `{close[0]}`?" if close else ""

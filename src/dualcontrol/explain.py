@@ -269,9 +269,9 @@ def _find_rule(decision: Decision, rule_id: str) -> tuple[Ruleset, Rule]:
     for run in decision.runs:
         if ruleset_id and run.ruleset.id != ruleset_id:
             continue
-        for rule in run.ruleset.rules:
-            if rule.id == local:
-                candidates.append((run.ruleset, rule))
+        rule = run.ruleset.rules_by_id.get(local)
+        if rule is not None:
+            candidates.append((run.ruleset, rule))
     if not candidates:
         msg = f"no rule `{rule_id}` in the rulesets of this decision"
         raise KeyError(msg)

@@ -127,7 +127,7 @@ def check_golden(golden: Golden, decision: Decision) -> tuple[str, ...]:
         if rule not in reasons:
             failures.append(f"`{rule}` is not among the reasons ({', '.join(sorted(reasons))})")
     fired = _fired(decision)
-    known = {rule.id for run in decision.runs for rule in run.ruleset.rules}
+    known = {rule_id for run in decision.runs for rule_id in run.ruleset.rules_by_id}
     named = [
         *(expect.get("fired") or ()),
         *(expect.get("not_fired") or ()),
@@ -178,14 +178,12 @@ def run_goldens(policy: Policy, paths: Iterable[Path], *, engine: str = "durable
                 )
             )
             continue
-        fired = _fired(decision)
-        all_fired |= fired
-        results.append(GoldenResult(golden, check_golden(golden, decision), fired))
+        all_fired.update(
+            f"{run.ruleset.id}/{firing.rule_id}"
+            for run in decision.runs
+            if run.result is not None
+            for firing in run.result.firings
+        )
+        results.append(GoldenResult(golden, check_golden(golden, decision), _fired(decision)))
     every_rule = {f"{r.id}/{rule.id}" for r in policy.rulesets for rule in r.rules}
-    fired_qualified = {
-        f"{r.id}/{rule_id}"
-        for r in policy.rulesets
-        for rule_id in all_fired
-        if any(x.id == rule_id for x in r.rules)
-    }
-    return GoldenReport(tuple(results), tuple(sorted(every_rule - fired_qualified)))
+    return GoldenReport(tuple(results), tuple(sorted(every_rule - all_fired)))

@@ -58,7 +58,7 @@ _STANDARD_TAGS = frozenset(
 def _convert(node: yaml.Node, loader: yaml.SafeLoader, file: str, problems: list[Problem]) -> Node:
     where = _location(node.start_mark, file)
     if node.tag not in _STANDARD_TAGS:
-        problems.append(_problem(where, f"YAML tag `{node.tag}` is not allowed in rule files"))
+        problems.append(problem_at(where, f"YAML tag `{node.tag}` is not allowed in rule files"))
         return Node("scalar", None, where)
     if isinstance(node, yaml.MappingNode):
         pairs: list[tuple[Node, Node]] = []
@@ -68,7 +68,7 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader, file: str, problems: list
             if key.kind == "scalar" and isinstance(key.value, str | int | bool):
                 if key.value in seen:
                     problems.append(
-                        _problem(
+                        problem_at(
                             key.location,
                             f"duplicate key `{key.value}` (first at line {seen[key.value].line})",
                         )
@@ -83,14 +83,15 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader, file: str, problems: list
         try:
             value = loader.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError) as error:
-            problems.append(_problem(where, f"invalid value `{node.value}`: {error}"))
+            problems.append(problem_at(where, f"invalid value `{node.value}`: {error}"))
             value = node.value
         return Node("scalar", value, where)
-    problems.append(_problem(where, "unsupported YAML node"))
+    problems.append(problem_at(where, "unsupported YAML node"))
     return Node("scalar", None, where)
 
 
-def _problem(location: Location, message: str) -> Problem:
+def problem_at(location: Location, message: str) -> Problem:
+    """A problem at `file:line:col` of a rule file."""
     return Problem(message, file=location.file, line=location.line, column=location.column)
 
 
@@ -110,7 +111,7 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> Node | None:
             return None
         if _has_alias(root):
             problems.append(
-                _problem(
+                problem_at(
                     _location(root.start_mark, display), "YAML anchors and aliases are not allowed"
                 )
             )

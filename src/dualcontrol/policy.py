@@ -23,6 +23,7 @@ from .engine_isolated import DEFAULT_TIMEOUT, IsolatedEngine
 from .engine_reference import run_reference
 from .errors import EngineError, Problem, RulesetError
 from .facts import case_facts
+from .load import problem_at
 from .party_screening import screen_case
 from .rulesets import load_ruleset, shipped_rulesets
 from .run import ENGINES, RunResult, TableIndex, table_facts
@@ -123,11 +124,15 @@ class Policy:
             if len(self._in_force) < 4096:
                 self._in_force[(ruleset.id, day)] = in_force
         key = (ruleset.id, in_force)
+
+        def usable(found: tuple[Program, _Engine | None] | None) -> bool:
+            return found is not None and (engine == "reference" or found[1] is not None)
+
         with self._lock:
             found = self._programs.get(key)
-            if found is not None and (engine == "reference" or found[1] is not None):
-                return found
-        program = compile_program(ruleset, day)
+        if found is not None and usable(found):
+            return found
+        program = found[0] if found is not None else compile_program(ruleset, day)
         durable: _Engine | None = None
         if engine == "durable":
             durable = (
@@ -137,11 +142,11 @@ class Policy:
             )
         with self._lock:
             found = self._programs.get(key)
-            if found is not None and (engine == "reference" or found[1] is not None):
+            if found is not None and usable(found):
                 if durable is not None:
                     durable.close()
                 return found
-            if len(self._programs) >= MAX_PROGRAMS:
+            if found is None and len(self._programs) >= MAX_PROGRAMS:
                 _, (_, old) = self._programs.popitem()
                 if old is not None:
                     old.close()
@@ -210,14 +215,8 @@ def _verify_with_engine(ruleset: Ruleset) -> None:
         try:
             DurableEngine(single).close()
         except EngineError as error:
-            location = compiled.rule.location
             problems.append(
-                Problem(
-                    f"rule `{compiled.rule.id}`: {error}",
-                    file=location.file,
-                    line=location.line,
-                    column=location.column,
-                )
+                problem_at(compiled.rule.location, f"rule `{compiled.rule.id}`: {error}")
             )
     if not problems:
         problems.append(Problem(f"ruleset `{ruleset.id}`: {message}", file=ruleset.path))

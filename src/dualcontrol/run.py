@@ -61,7 +61,6 @@ class RunResult:
 
     facts: Mapping[str, Fact]
     firings: tuple[Firing, ...]
-    engine: str
 
 
 def derive_fact(action: Derive, bindings: Mapping[str, Fact]) -> Fact:

@@ -240,6 +240,14 @@ class FactType:
         """Field name -> type (read-only)."""
         return self._field_map
 
+    @functools.cached_property
+    def _currency_map(self) -> Mapping[str, str]:
+        return MappingProxyType(dict(self.currencies))
+
+    def currency(self, field: str) -> str | None:
+        """The fixed currency of money field `field`, if its currency is fixed."""
+        return self._currency_map.get(field)
+
 
 @attrs.frozen
 class Table:
@@ -281,13 +289,7 @@ class Ruleset:
         """Fact type name -> fact type."""
         return {t.name: t for t in self.fact_types}
 
-    def rule(self, rule_id: str) -> Rule:
-        """The rule with this id (without the ruleset prefix); `KeyError` if none."""
-        for rule in self.rules:
-            if rule.id == rule_id:
-                return rule
-        raise KeyError(rule_id)
-
-    def fact_type(self, name: str) -> FactType:
-        """The fact type with this name; `KeyError` if none."""
-        return self.types_by_name[name]
+    @functools.cached_property
+    def rules_by_id(self) -> Mapping[str, Rule]:
+        """Rule id (without the ruleset prefix) -> rule."""
+        return {r.id: r for r in self.rules}

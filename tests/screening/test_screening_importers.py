@@ -10,7 +10,9 @@ import pytest
 
 from dualcontrol.errors import ListError
 from dualcontrol.screening import Address, Alias, ListEntry, parse_text, read_list
+from dualcontrol.screening.countries import _BY_NAME, country_code
 from dualcontrol.screening.importers._common import MAX_PROBLEMS
+from dualcontrol.vocab import COUNTRIES
 
 Shared = Callable[[str], Path]
 
@@ -369,3 +371,9 @@ def test_unreadable_and_wrongly_counted_files_are_list_errors(tmp_path: Path) ->
     bad.write_bytes(CSL_HEADER.encode() + b"\xff\xfe,broken\n")
     with pytest.raises(ListError, match=r"bad.csv:2: bytes not valid utf-8"):
         read_list("csl", [bad])
+
+
+def test_list_country_names_map_to_codes_of_the_case_vocabulary() -> None:
+    assert set(_BY_NAME.values()) <= set(COUNTRIES)
+    assert country_code("Iran") == "IR" and country_code("U.A.E.") == "AE"
+    assert country_code("Atlantis") is None

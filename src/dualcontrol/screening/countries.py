@@ -12,6 +12,8 @@ import re
 import unicodedata
 from types import MappingProxyType
 
+from dualcontrol.vocab import COUNTRIES
+
 __all__ = ["ISO_CODES", "country_code"]
 
 _NAMES: dict[str, tuple[str, ...]] = {
@@ -287,8 +289,9 @@ _NAMES: dict[str, tuple[str, ...]] = {
     "ZW": ("Zimbabwe",),
 }
 
-ISO_CODES: frozenset[str] = frozenset(_NAMES)
-"""Every code a list country can map to: ISO 3166-1 alpha-2, plus `XK` (Kosovo), as lists use it."""
+ISO_CODES: frozenset[str] = frozenset(COUNTRIES)
+"""Every code a list country can map to: the project's country vocabulary (ISO 3166-1 alpha-2,
+plus `XK` (Kosovo), as lists use it)."""
 
 
 def _key(text: str) -> str:

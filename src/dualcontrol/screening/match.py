@@ -144,6 +144,7 @@ class Query:
     country: str | None
     date_of_birth: str | None
     address: str | None
+    address_tokens: tuple[str, ...] = ()
 
     def form_for(self, kind: str) -> _Form:
         """The reading to compare with a listed name of this kind."""
@@ -281,6 +282,7 @@ class NameIndex:
             country=country.upper() if country else None,
             date_of_birth=date_of_birth or None,
             address=address or None,
+            address_tokens=normalize_name(address, person=True).tokens if address else (),
         )
 
     def _expand(self, key: str, typos: bool = True) -> dict[str, tuple[float, str]]:
@@ -409,7 +411,7 @@ class NameIndex:
                 detail = f"date of birth `{query.date_of_birth}` contradicts `{listed}`"
                 adjustments.append(Adjustment("date_of_birth", -cfg.date_of_birth_penalty, detail))
         if query.address and entry.addresses:
-            similar = _similar_address(query.address, entry)
+            similar = _similar_address(query.address_tokens, entry)
             if similar is not None:
                 detail = f"address resembles listed `{similar}`"
                 adjustments.append(Adjustment("address", 0.0, detail))
@@ -422,9 +424,9 @@ def _dates_agree(given: str, listed: str) -> bool:
     return given[:size] == listed[:size]
 
 
-def _similar_address(address: str, entry: ListEntry) -> str | None:
-    """The listed address most like the given one, if any shares two words and most of the rest."""
-    given = normalize_name(address, person=True).tokens
+def _similar_address(given: tuple[str, ...], entry: ListEntry) -> str | None:
+    """The listed address most like the given one (its tokens), if any shares two words and most
+    of the rest."""
     if len(given) < 2:
         return None
     best: tuple[float, str] | None = None

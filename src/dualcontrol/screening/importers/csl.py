@@ -31,16 +31,7 @@ from dualcontrol.screening.importers._common import (
 )
 from dualcontrol.screening.model import Address, Alias, Identifier, ListEntry
 
-__all__ = ["CSL_COLUMNS", "parse_csl"]
-
-CSL_COLUMNS = (
-    "source", "entity_number", "type", "programs", "name", "title", "addresses",
-    "federal_register_notice", "start_date", "end_date", "standard_order", "license_requirement",
-    "license_policy", "call_sign", "vessel_type", "gross_tonnage", "gross_registered_tonnage",
-    "vessel_flag", "vessel_owner", "remarks", "source_list_url", "alt_names", "citizenships",
-    "dates_of_birth", "nationalities", "places_of_birth", "source_information_url", "ids",
-)  # fmt: skip
-"""The columns of the CSL CSV, in the published order."""
+__all__ = ["parse_csl"]
 
 _REQUIRED = ("source", "name")
 _KINDS = {"entity": "entity", "individual": "person", "vessel": "vessel", "aircraft": "aircraft"}

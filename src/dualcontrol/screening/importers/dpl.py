@@ -22,14 +22,9 @@ from dualcontrol.screening.importers._common import (
 )
 from dualcontrol.screening.model import Address, ListEntry
 
-__all__ = ["DPL_COLUMNS", "DPL_LIST_NAME", "parse_dpl"]
+__all__ = ["DPL_LIST_NAME", "parse_dpl"]
 
 DPL_LIST_NAME = "Denied Persons List (DPL) - Bureau of Industry and Security"
-DPL_COLUMNS = (
-    "name", "street_address", "city", "state", "country", "postal_code", "effective_date",
-    "expiration_date", "standard_order", "last_update", "action", "fr_citation",
-)  # fmt: skip
-"""The columns of the file, lower-cased, in the published order."""
 
 _REQUIRED = ("name", "effective_date")
 
