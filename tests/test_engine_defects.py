@@ -8,6 +8,7 @@ the raw engine run it in a subprocess.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import textwrap
@@ -135,15 +136,17 @@ def test_tiny_and_huge_quantities_are_decided_by_both_engines(
     directory = write_ruleset(
         "rules:\n"
         + decide_rule("tiny", "- item: {quantity: {'<': 0.001}}")
-        + decide_rule("huge", "- item: {quantity: {'>': 1000000000000000.0}}")
+        + decide_rule("huge", "- item: {quantity: {'>': 99999999999.0}}")
+        + decide_rule("below-1e16", "- item: {quantity: {'<': 10000000000000000.0}}")
+        + decide_rule("above-1e16", "- item: {quantity: {'>': 10000000000000000.0}}")
     )
     base_case["items"][0]["quantity"] = 0.00001
     durable, reference = both_engines(directory, base_case)
-    assert durable == reference == ["tiny"]
+    assert sorted(durable) == sorted(reference) == ["below-1e16", "tiny"]
     base_case["items"][0]["quantity"] = 10**11
     base_case["items"][0]["unit_value"] = 1
     durable, reference = both_engines(directory, base_case)
-    assert durable == reference == []
+    assert sorted(durable) == sorted(reference) == ["below-1e16", "huge"]
 
 
 # 3. the 1,024-session limit ------------------------------------------------------------------
@@ -433,21 +436,21 @@ def test_absence_only_patterns_fire_once_per_fact(
 
 
 def test_raw_engine_hangs_past_512_successors_of_one_node() -> None:
-    code = textwrap.dedent("""
-        import json, durable_rules_engine as d
-        pattern = lambda i: {"m": {"$and": [{"_t": "item"}, {"eccn": f"E{i}"}]}}
-        rules = {f"r{i}": {"all": [pattern(i)]} for i in range(512)}
-        h = d.create_ruleset("t", json.dumps(rules))
-        d.assert_facts(h, json.dumps([{"sid": "1", "id": "1", "_t": "item", "eccn": "E3"}]))
-        print("returned")
-    """)
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, timeout=5, check=False
-        )
-    except subprocess.TimeoutExpired:
-        return
-    assert "returned" not in done.stdout
+    def script(successors: int) -> list[str]:
+        code = textwrap.dedent(f"""
+            import json, durable_rules_engine as d
+            pattern = lambda i: {{"m": {{"$and": [{{"_t": "item"}}, {{"eccn": f"E{{i}}"}}]}}}}
+            rules = {{f"r{{i}}": {{"all": [pattern(i)]}} for i in range({successors})}}
+            h = d.create_ruleset("t", json.dumps(rules))
+            d.assert_facts(h, json.dumps([{{"sid": "1", "id": "1", "_t": "item", "eccn": "E3"}}]))
+            print("returned")
+        """)
+        return [sys.executable, "-c", code]
+
+    done = subprocess.run(script(511), capture_output=True, text=True, timeout=30, check=False)
+    assert (done.returncode, done.stdout.strip()) == (0, "returned")
+    with pytest.raises(subprocess.TimeoutExpired):
+        subprocess.run(script(512), capture_output=True, text=True, timeout=5, check=False)
 
 
 def test_the_largest_accepted_fan_out_runs(
@@ -599,24 +602,29 @@ def test_joins_on_optional_fields_are_decided_by_both_engines(
 
 
 def test_raw_engine_crashes_on_a_false_non_equality_join() -> None:
-    code = textwrap.dedent("""
-        import json, durable_rules_engine as d
-        rules = {
-            "g": {"all": [{"a0": {"_t": "case"}},
-                          {"a1": {"$and": [{"_t": "emb"}, {"$gt": {"until": {"a0": "as_of"}}}]}}]},
-            "end": {"all": [{"e": {"_t": "end"}}], "pri": 65535},
-        }
-        h = d.create_ruleset("t", json.dumps(rules))
-        facts = [{"sid": "1", "id": "1", "_t": "case", "as_of": 20260901},
-                 {"sid": "1", "id": "2", "_t": "emb", "until": 20220408},
-                 {"sid": "1", "id": "3", "_t": "end"}]
-        _, state = d.assert_facts(h, json.dumps(facts))
-        print("returned")
-    """)
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False
-    )
-    assert done.returncode != 0 and "returned" not in done.stdout
+    def run(until: int) -> subprocess.CompletedProcess[str]:
+        code = textwrap.dedent(f"""
+            import json, durable_rules_engine as d
+            rules = {{
+                "g": {{"all": [{{"a0": {{"_t": "case"}}}}, {{"a1": {{"$and": [
+                    {{"_t": "emb"}}, {{"$gt": {{"until": {{"a0": "as_of"}}}}}}]}}}}]}},
+                "end": {{"all": [{{"e": {{"_t": "end"}}}}], "pri": 65535}},
+            }}
+            h = d.create_ruleset("t", json.dumps(rules))
+            facts = [{{"sid": "1", "id": "1", "_t": "case", "as_of": 20260901}},
+                     {{"sid": "1", "id": "2", "_t": "emb", "until": {until}}},
+                     {{"sid": "1", "id": "3", "_t": "end"}}]
+            _, state = d.assert_facts(h, json.dumps(facts))
+            print("returned")
+        """)
+        return subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False
+        )
+
+    true_join = run(until=20300101)
+    assert (true_join.returncode, true_join.stdout.strip()) == (0, "returned")
+    false_join = run(until=20220408)
+    assert false_join.returncode == -signal.SIGSEGV and "returned" not in false_join.stdout
 
 
 def test_non_equality_joins_are_checked_on_the_firing(

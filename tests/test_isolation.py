@@ -5,25 +5,39 @@ from __future__ import annotations
 import json
 import os
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dualcontrol import Policy, load_ruleset, parse_case
 from dualcontrol.cli import main
+from dualcontrol.engine_durable import DurableEngine
 from dualcontrol.engine_isolated import IsolatedEngine
 from dualcontrol.errors import EngineError
 from dualcontrol.facts import Fact, case_facts
+from dualcontrol.run import RunResult
 
 from .conftest import EXAMPLES
 
 
-def test_isolated_decisions_equal_in_process_ones(base_case: dict[str, Any]) -> None:
+def _forbid_in_process_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the in-process engine fail: a worker (spawned, so unpatched) must do the work."""
+
+    def refuse(*_: object) -> RunResult:
+        raise AssertionError("the in-process engine was used")
+
+    monkeypatch.setattr(DurableEngine, "run", refuse)
+
+
+def test_isolated_decisions_equal_in_process_ones(
+    base_case: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     case = parse_case(base_case)
+    expected = Policy.load(["us-ear"]).check(case).to_json()
     isolated = Policy.load(["us-ear"], isolate=True)
+    _forbid_in_process_runs(monkeypatch)
     try:
-        assert isolated.check(case).to_json() == Policy.load(["us-ear"]).check(case).to_json()
+        assert isolated.check(case).to_json() == expected
     finally:
         isolated.close()
 
@@ -61,8 +75,19 @@ def test_a_crash_or_a_hang_in_the_worker_is_an_engine_error(base_case: dict[str,
         engine.close()
 
 
-def test_check_command_isolate_flag(capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_command_isolate_flag(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    timeouts: list[float] = []
+    start = IsolatedEngine.__init__
+
+    def recording(self: IsolatedEngine, ruleset: Any, day: Any, *, timeout: float) -> None:
+        timeouts.append(timeout)
+        start(self, ruleset, day, timeout=timeout)
+
+    monkeypatch.setattr(IsolatedEngine, "__init__", recording)
+    _forbid_in_process_runs(monkeypatch)
     example = str(EXAMPLES / "oscilloscope-to-germany.json")
     assert main(["check", example, "--isolate", "--timeout", "30"]) == 0
     assert json.loads(capsys.readouterr().out)["outcome"] == "no_license_required"
-    assert Path(example).exists()
+    assert timeouts == [30.0]
