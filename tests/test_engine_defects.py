@@ -601,7 +601,7 @@ def test_joins_on_optional_fields_are_decided_by_both_engines(
 # found by the golden cases: a false join comparison other than equality crashes the engine -----
 
 
-def test_raw_engine_crashes_on_a_false_non_equality_join() -> None:
+def test_raw_engine_may_crash_on_a_false_non_equality_join() -> None:
     def run(until: int) -> subprocess.CompletedProcess[str]:
         code = textwrap.dedent(f"""
             import json, durable_rules_engine as d
@@ -615,16 +615,24 @@ def test_raw_engine_crashes_on_a_false_non_equality_join() -> None:
                      {{"sid": "1", "id": "2", "_t": "emb", "until": {until}}},
                      {{"sid": "1", "id": "3", "_t": "end"}}]
             _, state = d.assert_facts(h, json.dumps(facts))
-            print("returned")
+            fired, started = [], d.start_action_for_state(h, state)
+            message = started[1] if started else None
+            while message:
+                fired += list(json.loads(message))
+                message = d.complete_and_start_action(h, state)
+            print(" ".join(fired))
         """)
         return subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False
         )
 
     true_join = run(until=20300101)
-    assert (true_join.returncode, true_join.stdout.strip()) == (0, "returned")
+    assert (true_join.returncode, true_join.stdout.split()) == (0, ["g", "end"])
     false_join = run(until=20220408)
-    assert false_join.returncode == -signal.SIGSEGV and "returned" not in false_join.stdout
+    assert (false_join.returncode, false_join.stdout.split()) in (
+        (-signal.SIGSEGV, []),  # the process dies (observed in some environments)
+        (0, ["end"]),  # or the answer is right (in others): never a wrong firing
+    )
 
 
 def test_non_equality_joins_are_checked_on_the_firing(
